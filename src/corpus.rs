@@ -1,0 +1,324 @@
+//! The corpus: a folder of Markdown (`.md`) and plain-text (`.txt`) files.
+//!
+//! In: a folder. Out: the list of source files with their sizes and times
+//! (cheap: the freshness check runs it before every search) and, file by
+//! file, a [`Doc`] or the reason the file was skipped.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use crate::doc::{Doc, Kind};
+use crate::error::{Error, Result};
+use crate::frontmatter;
+use crate::markdown;
+
+/// Files larger than this are skipped: no article is this long, and reading
+/// one would cost every search.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Folders nested deeper than this below the corpus are skipped.
+pub const MAX_DEPTH: usize = 32;
+
+/// The synonyms list at the corpus root: configuration, not a document.
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
+
+/// A corpus folder.
+#[derive(Debug, Clone)]
+pub struct Corpus {
+    dir: PathBuf,
+    /// The folder's own name, which starts every document path
+    /// (`corpus/notes/x.md`), so paths read from the knowledge base root.
+    name: String,
+}
+
+/// A document file found in the corpus.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// The path shown to people and stored in the index: `corpus/notes/x.md`.
+    pub rel: String,
+    pub size: u64,
+    pub modified_ns: u64,
+}
+
+/// A file that was not indexed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub path: String,
+    pub line: Option<usize>,
+    pub reason: String,
+}
+
+impl fmt::Display for Skipped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{}: {}", self.path, line, self.reason),
+            None => write!(f, "{}: {}", self.path, self.reason),
+        }
+    }
+}
+
+/// What a walk of the corpus found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    pub files: Vec<SourceFile>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl Corpus {
+    /// A corpus at `dir`, which must be a readable folder.
+    pub fn open(dir: &Path) -> Result<Corpus> {
+        let meta = match fs::metadata(dir) {
+            Ok(meta) => meta,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                return Err(Error::CorpusMissing {
+                    path: dir.to_path_buf(),
+                })
+            }
+            Err(err) => return Err(Error::read(dir, err)),
+        };
+        if !meta.is_dir() {
+            return Err(Error::CorpusNotAFolder {
+                path: dir.to_path_buf(),
+            });
+        }
+        let absolute = fs::canonicalize(dir).map_err(|err| Error::read(dir, err))?;
+        let name = absolute
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "corpus".to_string());
+        Ok(Corpus {
+            dir: absolute,
+            name,
+        })
+    }
+
+    /// The corpus folder, made absolute.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Walks the corpus in a stable order, without reading any file.
+    pub fn scan(&self) -> Result<Scan> {
+        let mut scan = Scan::default();
+        let entries = fs::read_dir(&self.dir).map_err(|err| Error::read(&self.dir, err))?;
+        drop(entries);
+        self.walk(&self.dir, &self.name.clone(), 0, &mut scan);
+        Ok(scan)
+    }
+
+    fn walk(&self, dir: &Path, rel: &str, depth: usize, scan: &mut Scan) {
+        let mut entries: Vec<_> = match fs::read_dir(dir) {
+            Ok(entries) => entries.filter_map(|entry| entry.ok()).collect(),
+            Err(err) => {
+                scan.skipped
+                    .push(skipped(rel, format!("cannot read folder: {err}")));
+                return;
+            }
+        };
+        entries.sort_by_key(|entry| entry.file_name());
+        for entry in entries {
+            let file_name = entry.file_name();
+            let Some(name) = file_name.to_str() else {
+                let shown = format!("{rel}/{}", file_name.to_string_lossy());
+                scan.skipped.push(skipped(
+                    &shown,
+                    "file name is not valid UTF-8 (rename it)".into(),
+                ));
+                continue;
+            };
+            if name.starts_with('.') || (depth == 0 && name == SYNONYMS_FILE) {
+                continue;
+            }
+            let rel_path = format!("{rel}/{name}");
+            let path = entry.path();
+            let Ok(link_meta) = fs::symlink_metadata(&path) else {
+                continue; // removed while we walked: no longer part of the corpus
+            };
+            let meta = if link_meta.file_type().is_symlink() {
+                match fs::metadata(&path) {
+                    Ok(meta) if meta.is_dir() => {
+                        scan.skipped
+                            .push(skipped(&rel_path, "link to a folder, not followed".into()));
+                        continue;
+                    }
+                    Ok(meta) => meta,
+                    Err(_) => {
+                        scan.skipped
+                            .push(skipped(&rel_path, "broken symbolic link".into()));
+                        continue;
+                    }
+                }
+            } else {
+                link_meta
+            };
+            if meta.is_dir() {
+                if depth + 1 >= MAX_DEPTH {
+                    let reason = format!("folder nested deeper than {MAX_DEPTH} levels, not read");
+                    scan.skipped.push(skipped(&rel_path, reason));
+                } else {
+                    self.walk(&path, &rel_path, depth + 1, scan);
+                }
+            } else if meta.is_file() && is_document_name(name) {
+                let modified_ns = meta
+                    .modified()
+                    .ok()
+                    .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+                    .map_or(0, |since| since.as_nanos() as u64);
+                scan.files.push(SourceFile {
+                    path,
+                    rel: rel_path,
+                    size: meta.len(),
+                    modified_ns,
+                });
+            }
+        }
+    }
+}
+
+/// Whether a file name is one medkb reads as a document.
+pub fn is_document_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.ends_with(".md") || lower.ends_with(".markdown") || lower.ends_with(".txt")
+}
+
+fn skipped(path: &str, reason: String) -> Skipped {
+    Skipped {
+        path: path.to_string(),
+        line: None,
+        reason,
+    }
+}
+
+/// Reads one file into a document, or says why it cannot be indexed.
+pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
+    let fail = |line: Option<usize>, reason: String| Skipped {
+        path: file.rel.clone(),
+        line,
+        reason,
+    };
+    if file.size > MAX_FILE_BYTES {
+        let reason = format!("larger than the {} MiB limit", MAX_FILE_BYTES >> 20);
+        return Err(fail(None, reason));
+    }
+    let bytes = fs::read(&file.path).map_err(|err| fail(None, format!("cannot read: {err}")))?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        let reason = format!("larger than the {} MiB limit", MAX_FILE_BYTES >> 20);
+        return Err(fail(None, reason));
+    }
+    if bytes.iter().take(8192).any(|&byte| byte == 0) {
+        return Err(fail(None, "looks like a binary file, not text".into()));
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|err| {
+        let line = 1 + bytes[..err.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
+        fail(
+            Some(line),
+            "not valid UTF-8 (save the file as UTF-8)".into(),
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(fail(None, "empty file".into()));
+    }
+    let stem = file_stem(&file.rel);
+    let is_markdown = !file.rel.to_ascii_lowercase().ends_with(".txt");
+    let (meta, title, blocks) = if is_markdown {
+        let (meta, body, _) =
+            frontmatter::split(text).map_err(|err| fail(Some(err.line), err.message))?;
+        let blocks = markdown::blocks(body);
+        let title = meta.title.clone().or(blocks.leading_title.clone());
+        (meta, title, blocks.blocks)
+    } else {
+        let (first, rest) = text
+            .trim_start()
+            .split_once('\n')
+            .unwrap_or((text.trim(), ""));
+        let title = Some(first.trim().to_string());
+        (
+            frontmatter::FrontMatter::default(),
+            title,
+            markdown::text_blocks(rest),
+        )
+    };
+    let id = match meta.id {
+        Some(id) => id.trim().to_string(),
+        None => slug(stem),
+    };
+    if id.is_empty()
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        let reason = format!("id '{id}' must use only letters, digits, '-', '_' and '.'");
+        return Err(fail(Some(2), reason));
+    }
+    let title = title
+        .map(|title| title.trim().to_string())
+        .filter(|title| !title.is_empty())
+        .unwrap_or_else(|| stem.replace(['-', '_'], " "));
+    let kind = meta.kind.unwrap_or_else(|| kind_from_path(&file.rel));
+    Ok(Doc {
+        id,
+        kind,
+        title,
+        aliases: meta.aliases,
+        tags: meta.tags.iter().map(|tag| tag.to_lowercase()).collect(),
+        drugs: meta.drugs.iter().map(|drug| drug.to_lowercase()).collect(),
+        sources: meta.sources,
+        source: meta.source,
+        path: file.rel.clone(),
+        body: blocks.join("\n\n"),
+    })
+}
+
+fn file_stem(rel: &str) -> &str {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// A readable id from a file name: `Clonazepam for Sleep.md` → `clonazepam-for-sleep`.
+pub fn slug(text: &str) -> String {
+    let mut slug = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
+/// Files under a `notes` folder are notes; everything else is an article.
+fn kind_from_path(rel: &str) -> Kind {
+    if rel
+        .split('/')
+        .any(|part| part.eq_ignore_ascii_case("notes"))
+    {
+        Kind::Note
+    } else {
+        Kind::Article
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slug_makes_readable_ids() {
+        assert_eq!(slug("Clonazepam for Sleep"), "clonazepam-for-sleep");
+        assert_eq!(slug("--A  b--"), "a-b");
+    }
+
+    #[test]
+    fn kind_follows_the_folder() {
+        assert_eq!(kind_from_path("corpus/notes/x.md"), Kind::Note);
+        assert_eq!(kind_from_path("corpus/articles/x.md"), Kind::Article);
+    }
+}

@@ -1,0 +1,95 @@
+//! The library's error type: every failure a person can act on, with the path
+//! (and line) it concerns and what to do about it.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can stop a medkb command.
+///
+/// Messages are lower case, name the file or folder, and say what to do, so
+/// that the command line can print them on one line as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no corpus folder at {} (create it, or point --corpus at one)", .path.display())]
+    CorpusMissing { path: PathBuf },
+
+    #[error("{} is not a folder (point --corpus at the folder that holds the articles and notes)", .path.display())]
+    CorpusNotAFolder { path: PathBuf },
+
+    #[error("cannot read {}: {source}", .path.display())]
+    Read { path: PathBuf, source: io::Error },
+
+    #[error("cannot write {}: {source}", .path.display())]
+    Write { path: PathBuf, source: io::Error },
+
+    #[error(
+        "{} is not a medkb index and not empty (point --index at an empty or new folder)",
+        .path.display()
+    )]
+    NotAnIndex { path: PathBuf },
+
+    #[error(
+        "another medkb process is rebuilding the index at {} (wait for it to finish, then try again)",
+        .path.display()
+    )]
+    IndexBusy { path: PathBuf },
+
+    #[error("no index at {} and the corpus cannot be read to build one", .path.display())]
+    NoIndex { path: PathBuf },
+
+    #[error("the index at {} is damaged: {reason} (run 'medkb index' to rebuild it)", .path.display())]
+    IndexDamaged { path: PathBuf, reason: String },
+
+    #[error("index error at {}: {source}", .path.display())]
+    Tantivy {
+        path: PathBuf,
+        source: tantivy::TantivyError,
+    },
+
+    #[error("the query is empty (try: medkb search \"restless legs\")")]
+    EmptyQuery,
+
+    #[error("no document with id '{id}' (run 'medkb list' to see the ids)")]
+    UnknownId { id: String },
+}
+
+impl Error {
+    /// The process exit code for this error, as documented in the README.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::EmptyQuery => 2,
+            Error::CorpusMissing { .. } | Error::CorpusNotAFolder { .. } => 3,
+            Error::NotAnIndex { .. }
+            | Error::NoIndex { .. }
+            | Error::IndexDamaged { .. }
+            | Error::Tantivy { .. } => 4,
+            Error::IndexBusy { .. } => 5,
+            Error::UnknownId { .. } => 6,
+            Error::Read { .. } | Error::Write { .. } => 1,
+        }
+    }
+
+    pub(crate) fn read(path: &Path, source: io::Error) -> Error {
+        Error::Read {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn write(path: &Path, source: io::Error) -> Error {
+        Error::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn tantivy(path: &Path, source: tantivy::TantivyError) -> Error {
+        Error::Tantivy {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! The tantivy index: its schema, writing documents into a fresh index, and
+//! opening one to search. Where indexes live on disk and how a new one
+//! replaces the old is [`crate::store`]'s concern.
+
+use std::path::{Path, PathBuf};
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
+};
+use tantivy::{
+    DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument,
+};
+
+use crate::analysis;
+use crate::doc::{Doc, Kind};
+use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+
+/// The fields of the schema, looked up once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub kind: Field,
+    pub title: Field,
+    pub aliases: Field,
+    pub body: Field,
+    pub tags: Field,
+    pub drugs: Field,
+    pub sources: Field,
+    pub source: Field,
+    pub path: Field,
+}
+
+impl Fields {
+    /// The schema every medkb index is built with.
+    pub fn schema() -> Schema {
+        let text = TextOptions::default().set_stored().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analysis::ENGLISH)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
+        let mut builder = Schema::builder();
+        builder.add_text_field("id", STRING | STORED);
+        builder.add_text_field("kind", STRING | STORED);
+        builder.add_text_field("title", text.clone());
+        builder.add_text_field("aliases", text.clone());
+        builder.add_text_field("body", text);
+        builder.add_text_field("tags", STRING | STORED);
+        builder.add_text_field("drugs", STRING | STORED);
+        builder.add_text_field("sources", STRING | STORED);
+        builder.add_text_field("source", STORED);
+        builder.add_text_field("path", STRING | STORED);
+        builder.build()
+    }
+
+    /// Looks the fields up in a schema; `None` if it is not medkb's schema.
+    pub fn from_schema(schema: &Schema) -> Option<Fields> {
+        let field = |name| schema.get_field(name).ok();
+        Some(Fields {
+            id: field("id")?,
+            kind: field("kind")?,
+            title: field("title")?,
+            aliases: field("aliases")?,
+            body: field("body")?,
+            tags: field("tags")?,
+            drugs: field("drugs")?,
+            sources: field("sources")?,
+            source: field("source")?,
+            path: field("path")?,
+        })
+    }
+
+    fn to_document(self, doc: &Doc) -> TantivyDocument {
+        let mut out = TantivyDocument::default();
+        out.add_text(self.id, &doc.id);
+        out.add_text(self.kind, doc.kind.as_str());
+        out.add_text(self.title, &doc.title);
+        for alias in &doc.aliases {
+            out.add_text(self.aliases, alias);
+        }
+        out.add_text(self.body, &doc.body);
+        for tag in &doc.tags {
+            out.add_text(self.tags, tag);
+        }
+        for drug in &doc.drugs {
+            out.add_text(self.drugs, drug);
+        }
+        for source in &doc.sources {
+            out.add_text(self.sources, source);
+        }
+        if let Some(source) = &doc.source {
+            out.add_text(self.source, source);
+        }
+        out.add_text(self.path, &doc.path);
+        out
+    }
+
+    fn read_document(self, stored: &TantivyDocument) -> Doc {
+        let first = |field| {
+            stored
+                .get_first(field)
+                .and_then(|value| value.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let all = |field| {
+            stored
+                .get_all(field)
+                .filter_map(|value| value.as_str())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        Doc {
+            id: first(self.id),
+            kind: first(self.kind).parse().unwrap_or(Kind::Article),
+            title: first(self.title),
+            aliases: all(self.aliases),
+            tags: all(self.tags),
+            drugs: all(self.drugs),
+            sources: all(self.sources),
+            source: Some(first(self.source)).filter(|source| !source.is_empty()),
+            path: first(self.path),
+            body: first(self.body),
+        }
+    }
+}
+
+/// Memory for the index writer: tantivy's floor is 15 MB a thread.
+const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+
+/// Writes `docs` into a new index in the empty folder `dir` and commits.
+pub fn write(dir: &Path, docs: &[Doc]) -> Result<()> {
+    let fail = |err| Error::tantivy(dir, err);
+    let index = Index::create_in_dir(dir, Fields::schema()).map_err(fail)?;
+    analysis::register(&index);
+    let fields = Fields::from_schema(&index.schema()).expect("medkb's own schema has its fields");
+    let mut writer: IndexWriter<TantivyDocument> = index
+        .writer_with_num_threads(1, WRITER_HEAP_BYTES)
+        .map_err(fail)?;
+    for doc in docs {
+        writer.add_document(fields.to_document(doc)).map_err(fail)?;
+    }
+    writer.commit().map_err(fail)?;
+    writer.wait_merging_threads().map_err(fail)?;
+    Ok(())
+}
+
+/// An index opened for searching, with what it was built from.
+pub struct Opened {
+    pub dir: PathBuf,
+    pub index: Index,
+    pub reader: IndexReader,
+    pub fields: Fields,
+    pub manifest: Manifest,
+}
+
+impl Opened {
+    /// Opens the index in `dir` (a complete generation folder).
+    pub fn open(dir: &Path) -> Result<Opened> {
+        let damaged = |reason: String| Error::IndexDamaged {
+            path: dir.to_path_buf(),
+            reason,
+        };
+        let manifest = Manifest::load(dir)?;
+        let index = Index::open_in_dir(dir).map_err(|err| damaged(err.to_string()))?;
+        let fields = Fields::from_schema(&index.schema())
+            .ok_or_else(|| damaged("its schema is not medkb's".into()))?;
+        analysis::register(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(|err: tantivy::TantivyError| damaged(err.to_string()))?;
+        Ok(Opened {
+            dir: dir.to_path_buf(),
+            index,
+            reader,
+            fields,
+            manifest,
+        })
+    }
+
+    pub fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// Reads a stored document.
+    pub fn doc(&self, searcher: &Searcher, address: DocAddress) -> Result<Doc> {
+        let stored: TantivyDocument = searcher
+            .doc(address)
+            .map_err(|err| Error::tantivy(&self.dir, err))?;
+        Ok(self.fields.read_document(&stored))
+    }
+
+    /// Every document, in the index's order.
+    pub fn all_docs(&self) -> Result<Vec<Doc>> {
+        let searcher = self.searcher();
+        let mut docs = Vec::new();
+        for (ordinal, segment) in searcher.segment_readers().iter().enumerate() {
+            for doc_id in segment.doc_ids_alive() {
+                docs.push(self.doc(&searcher, DocAddress::new(ordinal as u32, doc_id))?);
+            }
+        }
+        Ok(docs)
+    }
+
+    /// The document with this id, if there is one.
+    pub fn find(&self, id: &str) -> Result<Option<Doc>> {
+        let searcher = self.searcher();
+        let term = tantivy::Term::from_field_text(self.fields.id, id);
+        let query = tantivy::query::TermQuery::new(term, IndexRecordOption::Basic);
+        let top = searcher
+            .search(
+                &query,
+                &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+            )
+            .map_err(|err| Error::tantivy(&self.dir, err))?;
+        match top.first() {
+            Some(&(_, address)) => self.doc(&searcher, address).map(Some),
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,34 @@
+//! medkb: a local, full-text searchable knowledge base about medications.
+//!
+//! The data flows one way:
+//!
+//! ```text
+//! corpus/ ──corpus, frontmatter, markdown──▶ Doc ──index (analysis)──▶ store: index/gen-*/
+//!                                                                          │
+//! question ──syntax──▶ clauses ──query──▶ tantivy query ──search──▶ Hit ◀──┘
+//!                                                     snippet ──▶ Excerpt ──render──▶ terminal | JSON | HTML
+//! ```
+//!
+//! [`kb::KnowledgeBase`] ties the two halves together: before a search it
+//! checks the index against the corpus (via the [`manifest`]) and rebuilds it
+//! when the corpus has changed.
+
+pub mod analysis;
+pub mod cli;
+pub mod corpus;
+pub mod doc;
+pub mod error;
+pub mod eval;
+pub mod frontmatter;
+pub mod index;
+pub mod kb;
+pub mod manifest;
+pub mod markdown;
+pub mod query;
+pub mod render;
+pub mod search;
+pub mod snippet;
+pub mod store;
+pub mod syntax;
+
+pub use error::{Error, Result};

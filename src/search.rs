@@ -1,0 +1,128 @@
+//! Running a question against an opened index: ranked hits, each with its
+//! best passages highlighted.
+
+use std::collections::HashMap;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::Term;
+
+use crate::doc::{Doc, Kind};
+use crate::error::{Error, Result};
+use crate::index::Opened;
+use crate::query::{self, Filters};
+use crate::snippet::{Excerpt, Highlighter};
+use crate::syntax;
+
+/// How many of the best documents by BM25 are re-ranked by their passages.
+const RERANK_DEPTH: usize = 30;
+/// How much the best passage's score adds to the document's.
+const PASSAGE_WEIGHT: f32 = 2.0;
+
+/// How much more a title or alias match counts than a passage match.
+const TITLE_PASSAGE_BOOST: f32 = 1.5;
+
+/// A question and how to answer it.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    pub query: String,
+    pub limit: usize,
+    pub kind: Option<Kind>,
+    /// How many passages to show per hit.
+    pub passages: usize,
+}
+
+impl SearchRequest {
+    pub fn new(query: &str) -> SearchRequest {
+        SearchRequest {
+            query: query.to_string(),
+            limit: 10,
+            kind: None,
+            passages: 1,
+        }
+    }
+}
+
+/// The answer to a question.
+#[derive(Debug, Clone)]
+pub struct SearchResults {
+    pub query: String,
+    /// How many documents match, of which `hits` are the best.
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    /// Set when the question had no word that can be searched.
+    pub nothing_searchable: bool,
+    /// Set when words past the limit were ignored.
+    pub truncated: bool,
+}
+
+/// One matching document.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub doc: Doc,
+    pub score: f32,
+    /// The best passages, best first; never empty when the body has text.
+    pub passages: Vec<Excerpt>,
+}
+
+/// Answers `request` from `opened`.
+pub fn search(opened: &Opened, request: &SearchRequest) -> Result<SearchResults> {
+    if request.query.trim().is_empty() {
+        return Err(Error::EmptyQuery);
+    }
+    let parsed = syntax::parse(&request.query);
+    let filters = Filters { kind: request.kind };
+    let mut results = SearchResults {
+        query: request.query.clone(),
+        total: 0,
+        hits: Vec::new(),
+        nothing_searchable: false,
+        truncated: parsed.truncated,
+    };
+    let Some(compiled) = query::compile(&parsed, &opened.fields, &filters) else {
+        results.nothing_searchable = true;
+        return Ok(results);
+    };
+    let searcher = opened.searcher();
+    let fail = |err| Error::tantivy(&opened.dir, err);
+    // The best few by BM25 are re-ranked with how well their best passage
+    // answers: a paragraph about the question beats scattered mentions.
+    let depth = request.limit.max(RERANK_DEPTH);
+    let collector = (TopDocs::with_limit(depth).order_by_score(), Count);
+    let (top, total) = searcher
+        .search(&*compiled.query, &collector)
+        .map_err(fail)?;
+    results.total = total;
+    if request.limit == 0 {
+        return Ok(results);
+    }
+
+    // Rarer words make a passage a better answer, as they make a document one.
+    let documents = searcher.num_docs().max(1) as f32;
+    let mut weights = HashMap::new();
+    for term in &compiled.highlight {
+        let frequency = searcher
+            .doc_freq(&Term::from_field_text(opened.fields.body, term))
+            .map_err(fail)? as f32;
+        let idf = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
+        weights.insert(term.clone(), idf.max(0.1));
+    }
+    let mut highlighter = Highlighter::new(weights);
+    for (score, address) in top {
+        let doc = opened.doc(&searcher, address)?;
+        let best = highlighter.best_passages(&doc.body, request.passages.max(1));
+        // A title or alias that answers counts at least as much as a passage.
+        let named = TITLE_PASSAGE_BOOST
+            * std::iter::once(&doc.title)
+                .chain(&doc.aliases)
+                .map(|name| highlighter.score_text(name))
+                .fold(0.0, f32::max);
+        results.hits.push(Hit {
+            doc,
+            score: score + PASSAGE_WEIGHT * best.score.max(named),
+            passages: best.excerpts,
+        });
+    }
+    results.hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+    results.hits.truncate(request.limit);
+    Ok(results)
+}

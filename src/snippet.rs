@@ -1,0 +1,305 @@
+//! Snippets: the passage of a document that best answers the question, cut
+//! to a readable length, with the byte ranges of every matched word.
+//!
+//! A body is split into passages (paragraphs and list items) under their
+//! section headings. Each passage is scored by the matched terms it holds,
+//! weighted by how rare they are in the corpus, plus a little for matches in
+//! its heading. The best passage is cut to a window around its densest
+//! matches. A document that matched only in its title or aliases gets its
+//! opening passage, so no snippet is ever empty while the body has text.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use serde::Serialize;
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analysis::{self, Token};
+
+/// Longest excerpt, in bytes, before the ellipses.
+pub const MAX_EXCERPT_BYTES: usize = 280;
+/// How far before the first match a window may start, to show its context.
+const LEAD_IN_BYTES: usize = 60;
+const ELLIPSIS: &str = "…";
+
+/// A piece of a document to show, with what to highlight in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Excerpt {
+    /// Plain text; control characters are replaced by spaces.
+    pub text: String,
+    /// Byte ranges of matched words in `text`, in order, not overlapping.
+    pub highlights: Vec<Range<usize>>,
+    /// The heading of the section the passage is in, if any.
+    pub section: Option<String>,
+}
+
+/// Term-frequency saturation of passage scores, as BM25's k1.
+const PASSAGE_K1: f32 = 1.2;
+
+/// The best passages of a document for one question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BestPassages {
+    /// How well the best passage answers the question: 0 when none matches.
+    pub score: f32,
+    pub excerpts: Vec<Excerpt>,
+}
+
+/// A paragraph or list item of a stored body, under its section heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Passage<'a> {
+    pub section: Option<&'a str>,
+    pub text: &'a str,
+}
+
+/// Splits a stored body into passages.
+pub fn passages(body: &str) -> Vec<Passage<'_>> {
+    let mut section = None;
+    let mut out = Vec::new();
+    for block in body.split("\n\n") {
+        let block = block.trim();
+        if block.starts_with('#') {
+            let heading = block.trim_start_matches('#').trim();
+            section = Some(heading).filter(|heading| !heading.is_empty());
+        } else if !block.is_empty() {
+            out.push(Passage {
+                section,
+                text: block,
+            });
+        }
+    }
+    out
+}
+
+/// Finds and cuts excerpts for one question.
+pub struct Highlighter {
+    analyzer: TextAnalyzer,
+    /// Each analysed query term and how much a match of it is worth.
+    weights: HashMap<String, f32>,
+}
+
+impl Highlighter {
+    pub fn new(weights: HashMap<String, f32>) -> Highlighter {
+        Highlighter {
+            analyzer: analysis::english(),
+            weights,
+        }
+    }
+
+    /// Up to `count` excerpts from `body`, best first.
+    pub fn excerpts(&mut self, body: &str, count: usize) -> Vec<Excerpt> {
+        self.best_passages(body, count).excerpts
+    }
+
+    /// Up to `count` excerpts from `body`, best first, and how well the best
+    /// passage answers the question (0 when no passage matches).
+    pub fn best_passages(&mut self, body: &str, count: usize) -> BestPassages {
+        let passages = passages(body);
+        let mut scored: Vec<(f32, usize, Vec<Token>)> = passages
+            .iter()
+            .enumerate()
+            .map(|(order, passage)| {
+                let matches = self.matches(passage.text);
+                let in_heading = passage
+                    .section
+                    .map(|heading| self.matches(heading))
+                    .unwrap_or_default();
+                let score = self.score(&matches) + 0.25 * self.score(&in_heading);
+                (score, order, matches)
+            })
+            .filter(|(score, _, _)| *score > 0.0)
+            .collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let score = scored.first().map_or(0.0, |best| best.0);
+        let mut excerpts: Vec<Excerpt> = scored
+            .into_iter()
+            .take(count)
+            .map(|(_, order, matches)| self.cut(&passages[order], &matches))
+            .collect();
+        if excerpts.is_empty() && count > 0 {
+            if let Some(lead) = passages.first() {
+                excerpts.push(self.cut(lead, &[]));
+            }
+        }
+        BestPassages { score, excerpts }
+    }
+
+    /// How well a short text (a title, an alias) answers the question.
+    pub fn score_text(&mut self, text: &str) -> f32 {
+        let matches = self.matches(text);
+        self.score(&matches)
+    }
+
+    fn matches(&mut self, text: &str) -> Vec<Token> {
+        let mut tokens = analysis::tokens(&mut self.analyzer, text);
+        tokens.retain(|token| self.weights.contains_key(&token.term));
+        tokens
+    }
+
+    /// BM25 over the matches of one passage: each distinct term counts by
+    /// its weight, repeats add less and less.
+    fn score(&self, matches: &[Token]) -> f32 {
+        let mut counts: HashMap<&str, f32> = HashMap::new();
+        for token in matches {
+            *counts.entry(token.term.as_str()).or_default() += 1.0;
+        }
+        counts
+            .into_iter()
+            .map(|(term, tf)| {
+                let weight = self.weights.get(term).copied().unwrap_or(0.0);
+                weight * tf * (PASSAGE_K1 + 1.0) / (tf + PASSAGE_K1)
+            })
+            .sum()
+    }
+
+    /// Cuts a passage to a window around its best run of matches.
+    fn cut(&self, passage: &Passage<'_>, matches: &[Token]) -> Excerpt {
+        let text = passage.text;
+        let (start, end) = if text.len() <= MAX_EXCERPT_BYTES {
+            (0, text.len())
+        } else {
+            self.best_window(text, matches)
+        };
+        let prefix = if start > 0 { ELLIPSIS } else { "" };
+        let suffix = if end < text.len() { ELLIPSIS } else { "" };
+        let shift = prefix.len();
+        let mut out = String::with_capacity(end - start + 8);
+        out.push_str(prefix);
+        // Single-byte replacements keep every offset valid.
+        out.extend(text[start..end].chars().map(|c| {
+            if c.is_control() && c.is_ascii() {
+                ' '
+            } else {
+                c
+            }
+        }));
+        out.push_str(suffix);
+        let highlights = matches
+            .iter()
+            .filter(|token| token.start >= start && token.end <= end)
+            .map(|token| token.start - start + shift..token.end - start + shift)
+            .collect();
+        Excerpt {
+            text: out,
+            highlights,
+            section: passage.section.map(str::to_string),
+        }
+    }
+
+    /// The window of at most [`MAX_EXCERPT_BYTES`] whose matches are worth
+    /// most, starting at a sentence or word boundary shortly before a match.
+    fn best_window(&self, text: &str, matches: &[Token]) -> (usize, usize) {
+        let candidates: Vec<usize> = if matches.is_empty() {
+            vec![0]
+        } else {
+            matches
+                .iter()
+                .map(|token| window_start(text, token.start))
+                .collect()
+        };
+        let mut best = (f32::MIN, 0, 0);
+        for start in candidates {
+            let end = window_end(text, start);
+            let inside: Vec<Token> = matches
+                .iter()
+                .filter(|token| token.start >= start && token.end <= end)
+                .cloned()
+                .collect();
+            let score = self.score(&inside);
+            if score > best.0 {
+                best = (score, start, end);
+            }
+        }
+        (best.1, best.2)
+    }
+}
+
+/// Where a window showing a match at `at` should start: the start of its
+/// passage or sentence if that is close, else a word boundary a little before it.
+fn window_start(text: &str, at: usize) -> usize {
+    if at <= 2 * LEAD_IN_BYTES {
+        return 0;
+    }
+    let earliest = floor_char_boundary(text, at.saturating_sub(LEAD_IN_BYTES));
+    let before = &text[earliest..at];
+    if let Some(sentence) = before.rfind(". ") {
+        return earliest + sentence + 2;
+    }
+    if earliest == 0 {
+        return 0;
+    }
+    match before.find(char::is_whitespace) {
+        Some(space) => earliest + space + 1,
+        None => at,
+    }
+}
+
+/// Where a window starting at `start` ends: at most [`MAX_EXCERPT_BYTES`]
+/// later, on a word boundary.
+fn window_end(text: &str, start: usize) -> usize {
+    let limit = start + MAX_EXCERPT_BYTES;
+    if limit >= text.len() {
+        return text.len();
+    }
+    let limit = floor_char_boundary(text, limit);
+    match text[start..limit].rfind(char::is_whitespace) {
+        Some(space) if space > 0 => start + space,
+        _ => limit,
+    }
+}
+
+fn floor_char_boundary(text: &str, mut at: usize) -> usize {
+    at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn highlighter(terms: &[&str]) -> Highlighter {
+        Highlighter::new(terms.iter().map(|term| (term.to_string(), 1.0)).collect())
+    }
+
+    fn marked(excerpt: &Excerpt) -> Vec<&str> {
+        excerpt
+            .highlights
+            .iter()
+            .map(|range| &excerpt.text[range.clone()])
+            .collect()
+    }
+
+    #[test]
+    fn picks_the_passage_with_most_matches_and_names_its_section() {
+        let body =
+            "Intro about legs.\n\n## Uses\n\nRestless legs syndrome is treated.\n\nOther text.";
+        let excerpts = highlighter(&["restless", "leg"]).excerpts(body, 1);
+        assert_eq!(excerpts[0].section.as_deref(), Some("Uses"));
+        assert_eq!(marked(&excerpts[0]), vec!["Restless", "legs"]);
+    }
+
+    #[test]
+    fn without_matches_the_opening_passage_is_shown() {
+        let excerpts = highlighter(&["rivotril"]).excerpts("First paragraph.\n\nSecond.", 1);
+        assert_eq!(excerpts[0].text, "First paragraph.");
+        assert!(excerpts[0].highlights.is_empty());
+    }
+
+    #[test]
+    fn long_passages_are_cut_around_the_match_on_char_boundaries() {
+        let body = format!("{} Clonazepam helps. {}", "é".repeat(400), "ü".repeat(400));
+        let excerpt = &highlighter(&["clonazepam"]).excerpts(&body, 1)[0];
+        assert!(excerpt.text.len() <= MAX_EXCERPT_BYTES + 2 * ELLIPSIS.len());
+        assert_eq!(marked(excerpt), vec!["Clonazepam"]);
+        assert!(excerpt.text.starts_with(ELLIPSIS));
+    }
+
+    #[test]
+    fn control_characters_become_spaces() {
+        let excerpt = &highlighter(&["x"]).excerpts("a \u{1b}[31m x", 1)[0];
+        assert!(!excerpt.text.contains('\u{1b}'));
+        assert_eq!(marked(excerpt), vec!["x"]);
+    }
+}

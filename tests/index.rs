@@ -1,0 +1,293 @@
+//! `medkb index` and the index's life: freshness, atomic rebuilds, locks,
+//! and every kind of bad input reported on one line.
+
+mod common;
+
+use std::fs;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{assert_failure, assert_success, stderr, stdout, TestKb};
+
+#[test]
+fn index_prints_a_one_line_summary() {
+    let kb = TestKb::real();
+    let output = kb.run(&["index"]);
+    assert_success(&output);
+    let summary = stdout(&output);
+    assert_eq!(summary.lines().count(), 1, "{summary}");
+    assert!(
+        summary.starts_with("indexed 18 documents into "),
+        "{summary}"
+    );
+    assert!(summary.contains(" s"), "{summary}");
+}
+
+#[test]
+fn search_sees_added_changed_and_removed_files() {
+    let kb = TestKb::new();
+    kb.note("first", "First note", &[], "About zebrafish.");
+    let changing = kb.note("second", "Second note", &[], "About herons.");
+    assert_eq!(kb.ids("zebrafish"), vec!["first"]);
+
+    kb.note("third", "Third note", &[], "Also zebrafish, and herons.");
+    let output = kb.run(&["search", "--json", "zebrafish"]);
+    assert!(
+        stderr(&output).contains("notes/third.md was added"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(kb.ids("zebrafish").len(), 2);
+
+    fs::write(
+        &changing,
+        "---\nid: second\ntitle: Second note\n---\nNow about capybaras.\n",
+    )
+    .unwrap();
+    assert_eq!(kb.ids("capybaras"), vec!["second"]);
+    assert_eq!(kb.ids("herons"), vec!["third"]);
+
+    fs::remove_file(kb.corpus.join("notes/third.md")).unwrap();
+    let output = kb.run(&["search", "--json", "zebrafish"]);
+    assert!(
+        stderr(&output).contains("notes/third.md was removed"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(kb.ids("zebrafish"), vec!["first"]);
+}
+
+#[test]
+fn pointing_the_index_at_another_corpus_rebuilds_it() {
+    let one = TestKb::new();
+    one.note("a", "Alpha", &[], "Walrus.");
+    let two = TestKb::new();
+    two.note("b", "Beta", &[], "Walrus too.");
+    assert_eq!(one.ids("walrus"), vec!["a"]);
+    let output = two
+        .command(&["search", "--json", "walrus"])
+        .arg("--index")
+        .arg(&one.index)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("it was built from"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_failed_rebuild_keeps_the_previous_index_searchable() {
+    let kb = TestKb::new();
+    kb.note("kept", "Kept", &[], "Ocelot.");
+    assert_success(&kb.run(&["index"]));
+    let moved = kb.root.path().join("corpus-away");
+    fs::rename(&kb.corpus, &moved).unwrap();
+    assert_failure(&kb.run(&["index"]), 3, "no corpus folder at");
+    let output = kb.run(&["search", "--json", "ocelot"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("searching the index as last built"),
+        "{}",
+        stderr(&output)
+    );
+    let results: common::SearchJson = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(results.hits[0].id, "kept");
+}
+
+#[test]
+fn a_killed_rebuild_leaves_the_old_or_the_new_index_never_a_mix() {
+    let kb = TestKb::new();
+    // Big enough that a build takes a while, so the kills land mid-build.
+    for n in 0..400 {
+        let body = format!(
+            "Document {n} about lemurs. {}",
+            "Filler words for the index to chew on. ".repeat(200)
+        );
+        kb.write(
+            &format!("articles/doc-{n}.md"),
+            format!("---\nid: doc-{n}\ntitle: Doc {n}\n---\n{body}\n"),
+        );
+    }
+    assert_success(&kb.run(&["index"]));
+    for round in 0..5u64 {
+        let mut child = kb
+            .command(&["index"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(20 + round * 37));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let results = kb.search_with("lemurs", &["--limit", "1"]);
+        assert_eq!(results.total, 400, "round {round}");
+    }
+    assert_success(&kb.run(&["index"]));
+    let leftovers: Vec<_> = fs::read_dir(&kb.index)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.starts_with("tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
+    let kb = TestKb::new();
+    kb.note("a", "Alpha", &[], "Pangolin.");
+    assert_success(&kb.run(&["index"]));
+    let lock = fs::OpenOptions::new()
+        .write(true)
+        .open(kb.index.join(".lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    assert_failure(
+        &kb.run(&["index"]),
+        5,
+        "another medkb process is rebuilding the index",
+    );
+    // A search that finds the index stale uses it as it is rather than wait.
+    kb.note("b", "Beta", &[], "Pangolin again.");
+    let output = kb.run(&["search", "--json", "pangolin"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("another process is rebuilding it"),
+        "{}",
+        stderr(&output)
+    );
+    drop(lock);
+    assert_eq!(kb.ids("pangolin").len(), 2);
+}
+
+#[test]
+fn a_search_with_no_index_waits_for_the_build_in_progress() {
+    let kb = TestKb::new();
+    kb.note("a", "Alpha", &[], "Axolotl.");
+    fs::create_dir_all(&kb.index).unwrap();
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(kb.index.join(".lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let started = Instant::now();
+    let child = kb
+        .command(&["search", "--json", "axolotl"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    drop(lock);
+    let output = child.wait_with_output().unwrap();
+    assert_success(&output);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert!(stdout(&output).contains("\"id\":\"a\""));
+}
+
+#[test]
+fn missing_corpus_is_a_clear_error() {
+    let kb = TestKb::new();
+    fs::remove_dir(&kb.corpus).unwrap();
+    assert_failure(&kb.run(&["index"]), 3, "no corpus folder at");
+    assert_failure(&kb.run(&["search", "anything"]), 3, "no corpus folder at");
+}
+
+#[test]
+fn a_folder_that_is_not_an_index_is_left_alone() {
+    let kb = TestKb::new();
+    kb.note("a", "Alpha", &[], "Okapi.");
+    fs::create_dir_all(&kb.index).unwrap();
+    fs::write(kb.index.join("thesis.docx"), "precious").unwrap();
+    assert_failure(&kb.run(&["index"]), 4, "is not a medkb index and not empty");
+    assert_failure(&kb.run(&["search", "okapi"]), 4, "is not a medkb index");
+    assert_eq!(
+        fs::read_to_string(kb.index.join("thesis.docx")).unwrap(),
+        "precious"
+    );
+}
+
+#[test]
+fn a_damaged_index_is_rebuilt_by_search_and_reported_by_show() {
+    let kb = TestKb::new();
+    kb.note("a", "Alpha", &[], "Tapir.");
+    assert_success(&kb.run(&["index"]));
+    let generation = fs::read_to_string(kb.index.join("CURRENT")).unwrap();
+    let generation = kb.index.join(generation.trim());
+    fs::write(generation.join("meta.json"), "{ not json").unwrap();
+    let output = kb.run(&["search", "--json", "tapir"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("is damaged"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("\"id\":\"a\""));
+}
+
+#[test]
+fn bad_files_are_reported_with_path_and_line_and_the_rest_is_indexed() {
+    let kb = TestKb::new();
+    kb.note("good", "Good", &[], "Quokka.");
+    kb.write("notes/latin1.md", b"---\ntitle: Bad\n---\nQuokka caf\xe9\n");
+    kb.write(
+        "notes/broken.md",
+        "---\ntitle: [unclosed\nid: broken\n---\nQuokka.\n",
+    );
+    kb.write("notes/unclosed.md", "---\ntitle: never closed\nQuokka.\n");
+    kb.write("notes/empty.md", "");
+    kb.write("notes/binary.md", b"\x00\x01\x02quokka");
+    kb.write(
+        "notes/zz-dup.md",
+        "---\nid: good\ntitle: Duplicate\n---\nQuokka.\n",
+    );
+    let output = kb.run(&["index"]);
+    assert_success(&output);
+    let err = stderr(&output);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 6, "{err}");
+    assert!(
+        err.contains("corpus/notes/latin1.md:4: not valid UTF-8"),
+        "{err}"
+    );
+    assert!(
+        err.contains("corpus/notes/broken.md:2: broken front matter"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "corpus/notes/unclosed.md:1: front matter opens with '---' but has no closing"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("corpus/notes/empty.md: empty file"), "{err}");
+    assert!(
+        err.contains("corpus/notes/binary.md: looks like a binary file"),
+        "{err}"
+    );
+    assert!(
+        err.contains("corpus/notes/zz-dup.md: duplicate id 'good'"),
+        "{err}"
+    );
+    assert!(
+        stdout(&output).contains("indexed 1 documents")
+            && stdout(&output).contains("skipped 6 files")
+    );
+    assert_eq!(kb.ids("quokka"), vec!["good"]);
+}
+
+#[test]
+fn text_files_are_documents_with_the_title_on_the_first_line() {
+    let kb = TestKb::new();
+    kb.write(
+        "articles/plain.txt",
+        "A Plain Title\n\nSome body about wombats.\n\nMore.\n",
+    );
+    let results = kb.search("wombats");
+    assert_eq!(results.hits[0].title, "A Plain Title");
+    assert_eq!(results.hits[0].id, "plain");
+    assert_eq!(results.hits[0].kind, "article");
+}
