@@ -15,6 +15,10 @@ use tantivy::Index;
 /// The name the analyzer is registered under in every index.
 pub const ENGLISH: &str = "medkb_english";
 
+/// The name of the word analyzer: the English one without stop words and
+/// stemming, so the index keeps every word as written, for spelling.
+pub const WORDS: &str = "medkb_words";
+
 /// Tokens longer than this (in bytes) are dropped: they are never words.
 const MAX_TOKEN_BYTES: usize = 40;
 
@@ -43,10 +47,20 @@ pub fn english() -> TextAnalyzer {
         .build()
 }
 
-/// Registers the analyzer with an index. tantivy does not save custom
+/// Builds the word analyzer: tokens as written, lower-cased and folded.
+pub fn words() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// Registers the analyzers with an index. tantivy does not save custom
 /// analyzers with the index, so this runs every time one is created or opened.
 pub fn register(index: &Index) {
     index.tokenizers().register(ENGLISH, english());
+    index.tokenizers().register(WORDS, words());
 }
 
 /// Analyses `text` into its tokens.

@@ -12,6 +12,7 @@ use crate::eval;
 use crate::kb::{BuildReport, KnowledgeBase, Notice};
 use crate::render::{self, Format, Human, JsonResults};
 use crate::search::{self, SearchRequest};
+use crate::synonyms::Synonyms;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -138,6 +139,14 @@ struct SearchArgs {
     #[arg(long, value_name = "KIND", value_parser = parse_kind)]
     kind: Option<Kind>,
 
+    /// Only documents about this drug (repeat for several).
+    #[arg(long, value_name = "DRUG")]
+    drug: Vec<String>,
+
+    /// Only documents with this tag (repeat for several).
+    #[arg(long, value_name = "TAG")]
+    tag: Vec<String>,
+
     /// How many highlighted passages to show per document.
     #[arg(long, value_name = "N", default_value_t = 1)]
     passages: usize,
@@ -213,7 +222,8 @@ fn dispatch(
         Command::Eval { file, json } => {
             let judged = eval::load(file)?;
             let opened = open(kb)?;
-            let report = eval::run(&opened, &judged)?;
+            let synonyms = load_synonyms(kb, &opened)?;
+            let report = eval::run(&opened, &judged, &synonyms)?;
             if *json {
                 render::json(out, &report)?;
             } else {
@@ -260,9 +270,12 @@ fn search_command(
         query,
         limit: args.limit,
         kind: args.kind,
+        drugs: args.drug.clone(),
+        tags: args.tag.clone(),
         passages: args.passages,
     };
-    let results = search::search(&opened, &request)?;
+    let synonyms = load_synonyms(kb, &opened)?;
+    let results = search::search(&opened, &request, &synonyms)?;
     if results.truncated {
         eprintln!(
             "medkb: the question is long; only its first {} words were used",
@@ -289,6 +302,14 @@ fn open(kb: &KnowledgeBase) -> anyhow::Result<crate::index::Opened> {
         eprintln!("medkb: {notice}");
     }
     Ok(opened?)
+}
+
+fn load_synonyms(kb: &KnowledgeBase, opened: &crate::index::Opened) -> anyhow::Result<Synonyms> {
+    let (synonyms, warnings) = kb.synonyms(opened)?;
+    for warning in warnings {
+        eprintln!("medkb: {}", render::terminal_safe(&warning));
+    }
+    Ok(synonyms)
 }
 
 fn warn_skipped(report: &BuildReport) {

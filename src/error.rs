@@ -43,6 +43,12 @@ pub enum Error {
     #[error("the index at {} is damaged: {reason} (run 'medkb index' to rebuild it)", .path.display())]
     IndexDamaged { path: PathBuf, reason: String },
 
+    #[error(
+        "the index at {} was built by medkb {version} in an older format (run 'medkb index' to rebuild it)",
+        .path.display()
+    )]
+    IndexOutdated { path: PathBuf, version: String },
+
     #[error("index error at {}: {source}", .path.display())]
     Tantivy {
         path: PathBuf,
@@ -65,6 +71,7 @@ impl Error {
             Error::NotAnIndex { .. }
             | Error::NoIndex { .. }
             | Error::IndexDamaged { .. }
+            | Error::IndexOutdated { .. }
             | Error::Tantivy { .. } => 4,
             Error::IndexBusy { .. } => 5,
             Error::UnknownId { .. } => 6,

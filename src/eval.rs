@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::index::Opened;
 use crate::search::{self, SearchRequest};
+use crate::synonyms::Synonyms;
 
 /// One judged question.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -65,14 +66,14 @@ pub fn load(path: &Path) -> Result<Vec<Judged>> {
 }
 
 /// Runs every question (top 10) and scores it.
-pub fn run(opened: &Opened, judged: &[Judged]) -> Result<Report> {
+pub fn run(opened: &Opened, judged: &[Judged], synonyms: &Synonyms) -> Result<Report> {
     let mut queries = Vec::with_capacity(judged.len());
     for question in judged {
         let request = SearchRequest {
             limit: 10,
             ..SearchRequest::new(&question.query)
         };
-        let results = search::search(opened, &request)?;
+        let results = search::search(opened, &request, synonyms)?;
         let ranked: Vec<String> = results.hits.into_iter().map(|hit| hit.doc.id).collect();
         queries.push(QueryReport {
             query: question.query.clone(),

@@ -14,7 +14,7 @@ use tantivy::{
 use crate::analysis;
 use crate::doc::{Doc, Kind};
 use crate::error::{Error, Result};
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, SCHEMA_VERSION};
 
 /// The fields of the schema, looked up once.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +29,9 @@ pub struct Fields {
     pub sources: Field,
     pub source: Field,
     pub path: Field,
+    /// Every word of the title, aliases and body as written (not stemmed),
+    /// so that a misspelling can be matched to a real word.
+    pub words: Field,
 }
 
 impl Fields {
@@ -50,6 +53,12 @@ impl Fields {
         builder.add_text_field("sources", STRING | STORED);
         builder.add_text_field("source", STORED);
         builder.add_text_field("path", STRING | STORED);
+        let words = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analysis::WORDS)
+                .set_index_option(IndexRecordOption::Basic),
+        );
+        builder.add_text_field("words", words);
         builder.build()
     }
 
@@ -67,6 +76,7 @@ impl Fields {
             sources: field("sources")?,
             source: field("source")?,
             path: field("path")?,
+            words: field("words")?,
         })
     }
 
@@ -92,6 +102,11 @@ impl Fields {
             out.add_text(self.source, source);
         }
         out.add_text(self.path, &doc.path);
+        out.add_text(self.words, &doc.title);
+        for alias in &doc.aliases {
+            out.add_text(self.words, alias);
+        }
+        out.add_text(self.words, &doc.body);
         out
     }
 
@@ -162,6 +177,12 @@ impl Opened {
             reason,
         };
         let manifest = Manifest::load(dir)?;
+        if manifest.schema_version != SCHEMA_VERSION {
+            return Err(Error::IndexOutdated {
+                path: dir.to_path_buf(),
+                version: manifest.medkb_version,
+            });
+        }
         let index = Index::open_in_dir(dir).map_err(|err| damaged(err.to_string()))?;
         let fields = Fields::from_schema(&index.schema())
             .ok_or_else(|| damaged("its schema is not medkb's".into()))?;
@@ -202,6 +223,25 @@ impl Opened {
             }
         }
         Ok(docs)
+    }
+
+    /// The title and aliases of each drug note (tagged `drug`): a brand
+    /// name is a synonym of its drug.
+    pub fn drug_names(&self) -> Result<Vec<Vec<String>>> {
+        let searcher = self.searcher();
+        let term = tantivy::Term::from_field_text(self.fields.tags, "drug");
+        let query = tantivy::query::TermQuery::new(term, IndexRecordOption::Basic);
+        let found = searcher
+            .search(&query, &tantivy::collector::DocSetCollector)
+            .map_err(|err| Error::tantivy(&self.dir, err))?;
+        let mut groups = Vec::new();
+        for address in found {
+            let doc = self.doc(&searcher, address)?;
+            let mut names = vec![doc.title];
+            names.extend(doc.aliases);
+            groups.push(names);
+        }
+        Ok(groups)
     }
 
     /// The document with this id, if there is one.

@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::index::{self, Opened};
 use crate::manifest::Manifest;
 use crate::store::{BuildLock, IndexDir};
+use crate::synonyms::Synonyms;
 
 /// A corpus folder and its index folder.
 #[derive(Debug, Clone)]
@@ -80,6 +81,23 @@ impl KnowledgeBase {
         build_locked(&lock, &corpus, scan)
     }
 
+    /// The synonyms for searching `opened`: the corpus's synonyms file and
+    /// the names of its drug notes. Lines of the file that cannot be used
+    /// come back as warnings.
+    pub fn synonyms(&self, opened: &Opened) -> Result<(Synonyms, Vec<String>)> {
+        let path = self.corpus.join(corpus::SYNONYMS_FILE);
+        let (mut synonyms, problems) = Synonyms::load(&path);
+        for names in opened.drug_names()? {
+            synonyms.add_group(&names);
+        }
+        let shown = path.display();
+        let warnings = problems
+            .into_iter()
+            .map(|problem| format!("{shown}:{}: {}", problem.line, problem.message))
+            .collect();
+        Ok((synonyms, warnings))
+    }
+
     /// Opens the current index without checking it against the corpus.
     pub fn open_as_built(&self) -> Result<Opened> {
         match self.open_current()? {
@@ -120,6 +138,10 @@ impl KnowledgeBase {
                 },
                 Ok(None) => (None, "there was none yet".to_string()),
                 Err(err @ Error::NotAnIndex { .. }) => return Err(err),
+                Err(Error::IndexOutdated { version, .. }) => (
+                    None,
+                    format!("it was built by medkb {version} in an older format"),
+                ),
                 Err(err) => (None, err.to_string()),
             };
             let keep_stale = |why_kept: String, notices: &mut Vec<Notice>, opened| {

@@ -28,7 +28,9 @@ pub mod query;
 pub mod render;
 pub mod search;
 pub mod snippet;
+pub mod spelling;
 pub mod store;
+pub mod synonyms;
 pub mod syntax;
 
 pub use error::{Error, Result};

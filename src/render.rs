@@ -52,6 +52,7 @@ impl Human {
     }
 
     pub fn results(&self, out: &mut dyn Write, results: &SearchResults) -> io::Result<()> {
+        self.suggestion(out, results)?;
         for (rank, hit) in results.hits.iter().enumerate() {
             if rank > 0 {
                 writeln!(out)?;
@@ -139,7 +140,17 @@ impl Human {
         out.write_all(terminal_safe(&text[at..range.end]).as_bytes())
     }
 
+    fn suggestion(&self, out: &mut dyn Write, results: &SearchResults) -> io::Result<()> {
+        if let Some(suggestion) = &results.suggestion {
+            write!(out, "Did you mean: ")?;
+            self.paint(out, TITLE, suggestion)?;
+            writeln!(out, "? (showing results for it)\n")?;
+        }
+        Ok(())
+    }
+
     pub fn no_results(&self, out: &mut dyn Write, results: &SearchResults) -> io::Result<()> {
+        self.suggestion(out, results)?;
         if results.nothing_searchable {
             writeln!(
                 out,
@@ -234,6 +245,9 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
 #[derive(Debug, Serialize)]
 pub struct JsonResults<'a> {
     pub query: &'a str,
+    /// The corrected question that was searched, when words were misspelt.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggestion: Option<&'a str>,
     pub total: usize,
     pub hits: Vec<JsonHit<'a>>,
 }
@@ -303,6 +317,7 @@ impl<'a> JsonResults<'a> {
             .collect();
         JsonResults {
             query: &results.query,
+            suggestion: results.suggestion.as_deref(),
             total: results.total,
             hits,
         }

@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 use crate::index::Opened;
 use crate::query::{self, Filters};
 use crate::snippet::{Excerpt, Highlighter};
+use crate::spelling::{Correction, Speller};
+use crate::synonyms::Synonyms;
 use crate::syntax;
 
 /// How many of the best documents by BM25 are re-ranked by their passages.
@@ -27,6 +29,10 @@ pub struct SearchRequest {
     pub query: String,
     pub limit: usize,
     pub kind: Option<Kind>,
+    /// Only documents about all of these drugs.
+    pub drugs: Vec<String>,
+    /// Only documents with all of these tags.
+    pub tags: Vec<String>,
     /// How many passages to show per hit.
     pub passages: usize,
 }
@@ -37,6 +43,8 @@ impl SearchRequest {
             query: query.to_string(),
             limit: 10,
             kind: None,
+            drugs: Vec::new(),
+            tags: Vec::new(),
             passages: 1,
         }
     }
@@ -53,6 +61,11 @@ pub struct SearchResults {
     pub nothing_searchable: bool,
     /// Set when words past the limit were ignored.
     pub truncated: bool,
+    /// The question as searched, when misspelt words were corrected.
+    pub suggestion: Option<String>,
+    pub corrections: Vec<Correction>,
+    /// The synonyms searched besides the words as typed.
+    pub expansions: Vec<String>,
 }
 
 /// One matching document.
@@ -64,25 +77,42 @@ pub struct Hit {
     pub passages: Vec<Excerpt>,
 }
 
-/// Answers `request` from `opened`.
-pub fn search(opened: &Opened, request: &SearchRequest) -> Result<SearchResults> {
+/// Answers `request` from `opened`, with `synonyms` expanding the question.
+pub fn search(
+    opened: &Opened,
+    request: &SearchRequest,
+    synonyms: &Synonyms,
+) -> Result<SearchResults> {
     if request.query.trim().is_empty() {
         return Err(Error::EmptyQuery);
     }
-    let parsed = syntax::parse(&request.query);
-    let filters = Filters { kind: request.kind };
+    let searcher = opened.searcher();
+    let mut parsed = syntax::parse(&request.query);
+    let is_synonym = |word: &str| synonyms.longest_match(&[word]).is_some();
+    let mut speller = Speller::new(&searcher, opened.fields.words, &is_synonym);
+    let corrections = speller.correct(&mut parsed.clauses);
+    let suggestion =
+        (!corrections.is_empty()).then(|| speller.correct_text(&request.query, &mut Vec::new()));
+    let filters = Filters {
+        kind: request.kind,
+        drugs: request.drugs.clone(),
+        tags: request.tags.clone(),
+    };
     let mut results = SearchResults {
         query: request.query.clone(),
         total: 0,
         hits: Vec::new(),
         nothing_searchable: false,
         truncated: parsed.truncated,
+        suggestion,
+        corrections,
+        expansions: Vec::new(),
     };
-    let Some(compiled) = query::compile(&parsed, &opened.fields, &filters) else {
+    let Some(compiled) = query::compile(&parsed, &opened.fields, &filters, synonyms) else {
         results.nothing_searchable = true;
         return Ok(results);
     };
-    let searcher = opened.searcher();
+    results.expansions = compiled.expansions.clone();
     let fail = |err| Error::tantivy(&opened.dir, err);
     // The best few by BM25 are re-ranked with how well their best passage
     // answers: a paragraph about the question beats scattered mentions.
@@ -99,12 +129,12 @@ pub fn search(opened: &Opened, request: &SearchRequest) -> Result<SearchResults>
     // Rarer words make a passage a better answer, as they make a document one.
     let documents = searcher.num_docs().max(1) as f32;
     let mut weights = HashMap::new();
-    for term in &compiled.highlight {
+    for (term, weight) in &compiled.highlight {
         let frequency = searcher
             .doc_freq(&Term::from_field_text(opened.fields.body, term))
             .map_err(fail)? as f32;
         let idf = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
-        weights.insert(term.clone(), idf.max(0.1));
+        weights.insert(term.clone(), weight * idf.max(0.1));
     }
     let mut highlighter = Highlighter::new(weights);
     for (score, address) in top {

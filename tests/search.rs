@@ -42,7 +42,7 @@ fn second_search_uses_the_index_without_rebuilding() {
 }
 
 #[test]
-fn highlighted_words_are_the_query_words_or_their_stems() {
+fn highlighted_words_are_the_query_words_their_stems_or_synonyms() {
     let kb = TestKb::real();
     for query in [
         "restless legs",
@@ -52,10 +52,18 @@ fn highlighted_words_are_the_query_words_or_their_stems() {
         "dizziness drowsiness",
     ] {
         let mut analyzer = analysis::english();
-        let wanted: HashSet<String> = analysis::tokens(&mut analyzer, query)
+        let mut wanted: HashSet<String> = analysis::tokens(&mut analyzer, query)
             .into_iter()
             .map(|t| t.term)
             .collect();
+        // Synonyms of the query's words are highlighted too.
+        let (synonyms, _) = medkb::synonyms::Synonyms::load(&kb.corpus.join("synonyms.txt"));
+        for term in wanted.clone() {
+            if let Some((_, alternatives)) = synonyms.longest_match(&[term.as_str()]) {
+                let terms = alternatives.iter().flat_map(|phrase| phrase.terms.iter());
+                wanted.extend(terms.map(|(_, term)| term.clone()));
+            }
+        }
         let results = kb.search(query);
         assert!(!results.hits.is_empty(), "{query}");
         let mut highlighted = 0;

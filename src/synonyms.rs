@@ -1,0 +1,223 @@
+//! Synonyms: words and phrases a reader may use for the same thing.
+//!
+//! Two sources, both read at query time so that editing them needs no
+//! rebuild: `corpus/synonyms.txt` (abbreviations, everyday words), in the
+//! Solr format that OpenSearch's `synonym_graph` filter also reads, and the
+//! aliases of drug notes (a brand name means its drug).
+//!
+//! ```text
+//! # comment
+//! rls, restless legs syndrome       each entry expands to every other one
+//! sleeping pills => hypnotic        the left side expands to the right, not back
+//! ```
+//!
+//! Entries are compared after analysis, so case, accents and word endings do
+//! not matter, and an entry of several words matches as a phrase.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use tantivy::tokenizer::TextAnalyzer;
+
+use crate::analysis;
+
+/// An analysed entry: its terms, with the gaps stop words leave.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Phrase {
+    /// (offset from the first term, term)
+    pub terms: Vec<(usize, String)>,
+    /// The entry as written, for explanations.
+    pub text: String,
+}
+
+impl Phrase {
+    fn key(&self) -> Vec<&str> {
+        self.terms.iter().map(|(_, term)| term.as_str()).collect()
+    }
+}
+
+impl fmt::Display for Phrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+/// A problem with one line of the synonyms file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineProblem {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Every expansion: from an entry's terms to what it may also be written as.
+#[derive(Debug, Default, Clone)]
+pub struct Synonyms {
+    expansions: HashMap<Vec<String>, Vec<Phrase>>,
+    /// The longest entry, in terms, so matching knows how far to look.
+    longest: usize,
+}
+
+impl Synonyms {
+    /// Reads `path` if it exists; a missing file means no synonyms.
+    pub fn load(path: &Path) -> (Synonyms, Vec<LineProblem>) {
+        let mut synonyms = Synonyms::default();
+        let problems = match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => synonyms.add_rules(&text),
+                Err(_) => vec![LineProblem {
+                    line: 1,
+                    message: "not valid UTF-8 (save the file as UTF-8)".into(),
+                }],
+            },
+            Err(_) => Vec::new(),
+        };
+        (synonyms, problems)
+    }
+
+    /// Adds rules in the Solr format; returns the lines that could not be used.
+    pub fn add_rules(&mut self, text: &str) -> Vec<LineProblem> {
+        let mut analyzer = analysis::english();
+        let mut problems = Vec::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.split('#').next().unwrap_or("").trim();
+            if line.is_empty() {
+                continue;
+            }
+            let (left, right) = match line.split_once("=>") {
+                Some((left, right)) => (left, Some(right)),
+                None => (line, None),
+            };
+            let from = entries(&mut analyzer, left);
+            let to = right.map(|right| entries(&mut analyzer, right));
+            let usable = match &to {
+                Some(to) => !from.is_empty() && !to.is_empty(),
+                None => from.len() >= 2,
+            };
+            if !usable {
+                problems.push(LineProblem {
+                    line: index + 1,
+                    message: "needs two entries separated by ',' (or 'a => b')".into(),
+                });
+                continue;
+            }
+            match to {
+                Some(to) => {
+                    for entry in &from {
+                        self.add(entry, to.iter());
+                    }
+                }
+                None => {
+                    for entry in &from {
+                        self.add(
+                            entry,
+                            from.iter().filter(|other| other.key() != entry.key()),
+                        );
+                    }
+                }
+            }
+        }
+        problems
+    }
+
+    /// Makes every name in `names` a synonym of every other (a drug note's
+    /// title and its aliases).
+    pub fn add_group(&mut self, names: &[String]) {
+        let mut analyzer = analysis::english();
+        let entries: Vec<Phrase> = names
+            .iter()
+            .filter_map(|name| phrase(&mut analyzer, name))
+            .collect();
+        for entry in &entries {
+            self.add(
+                entry,
+                entries.iter().filter(|other| other.key() != entry.key()),
+            );
+        }
+    }
+
+    fn add<'a>(&mut self, from: &Phrase, to: impl Iterator<Item = &'a Phrase>) {
+        let key: Vec<String> = from.key().into_iter().map(str::to_string).collect();
+        self.longest = self.longest.max(key.len());
+        let alternatives = self.expansions.entry(key).or_default();
+        for phrase in to {
+            if !alternatives.iter().any(|known| known.key() == phrase.key()) {
+                alternatives.push(phrase.clone());
+            }
+        }
+    }
+
+    /// The longest entry that starts `terms`: its length in terms and what
+    /// it may also be written as.
+    pub fn longest_match(&self, terms: &[&str]) -> Option<(usize, &[Phrase])> {
+        let most = self.longest.min(terms.len());
+        (1..=most).rev().find_map(|len| {
+            let key: Vec<String> = terms[..len].iter().map(|term| term.to_string()).collect();
+            self.expansions
+                .get(&key)
+                .map(|alternatives| (len, alternatives.as_slice()))
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.expansions.is_empty()
+    }
+}
+
+fn entries(analyzer: &mut TextAnalyzer, side: &str) -> Vec<Phrase> {
+    side.split(',')
+        .filter_map(|entry| phrase(analyzer, entry))
+        .collect()
+}
+
+fn phrase(analyzer: &mut TextAnalyzer, text: &str) -> Option<Phrase> {
+    let tokens = analysis::tokens(analyzer, text);
+    let first = tokens.first()?.position;
+    Some(Phrase {
+        terms: tokens
+            .into_iter()
+            .map(|token| (token.position - first, token.term))
+            .collect(),
+        text: text.trim().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(found: Option<(usize, &[Phrase])>) -> Option<(usize, Vec<String>)> {
+        found.map(|(len, phrases)| (len, phrases.iter().map(|p| p.text.clone()).collect()))
+    }
+
+    #[test]
+    fn equivalent_entries_expand_to_each_other() {
+        let mut synonyms = Synonyms::default();
+        assert!(synonyms
+            .add_rules("# comment\nRLS, Restless Legs Syndrome\n")
+            .is_empty());
+        assert_eq!(
+            texts(synonyms.longest_match(&["rls"])),
+            Some((1, vec!["Restless Legs Syndrome".into()]))
+        );
+        let found = synonyms.longest_match(&["restless", "leg", "syndrom", "more"]);
+        assert_eq!(texts(found), Some((3, vec!["RLS".into()])));
+        assert_eq!(synonyms.longest_match(&["restless"]).map(|m| m.0), None);
+    }
+
+    #[test]
+    fn arrows_expand_one_way() {
+        let mut synonyms = Synonyms::default();
+        synonyms.add_rules("sleeping pills => hypnotic");
+        assert!(synonyms.longest_match(&["sleep", "pill"]).is_some());
+        assert!(synonyms.longest_match(&["hypnot"]).is_none());
+    }
+
+    #[test]
+    fn bad_lines_are_reported() {
+        let mut synonyms = Synonyms::default();
+        let problems = synonyms.add_rules("just-one\n\nok, fine\n=> x\n");
+        let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![1, 4]);
+    }
+}

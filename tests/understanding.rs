@@ -1,0 +1,142 @@
+//! Understanding the question: synonyms, aliases and misspellings.
+
+mod common;
+
+use common::{assert_success, stderr, TestKb};
+
+#[test]
+fn brand_names_find_the_drug_and_highlight_it() {
+    let kb = TestKb::real();
+    let results = kb.search("Klonopin");
+    let ids: Vec<&str> = results.hits.iter().map(|hit| hit.id.as_str()).collect();
+    for id in [
+        "clonazepam",
+        "klonopin-medical-uses",
+        "what-is-clonazepam",
+        "clonazepam-for-sleep",
+    ] {
+        assert!(ids.contains(&id), "{id} missing: {ids:?}");
+    }
+    let article = results
+        .hits
+        .iter()
+        .find(|hit| hit.id == "what-is-clonazepam")
+        .unwrap();
+    assert!(
+        article
+            .marked()
+            .iter()
+            .any(|word| word.eq_ignore_ascii_case("clonazepam")),
+        "{:?}",
+        article.marked()
+    );
+    // Rivotril is in no article: only the clonazepam note's aliases know it.
+    let ids = kb.ids("Rivotril");
+    assert_eq!(ids[0], "clonazepam");
+    assert!(ids.contains(&"what-is-clonazepam".to_string()), "{ids:?}");
+}
+
+#[test]
+fn abbreviations_expand_to_what_they_stand_for() {
+    let kb = TestKb::real();
+    let ids = kb.ids("GAD");
+    for id in [
+        "anxiety-and-panic-disorder",
+        "what-is-clonazepam",
+        "nitrazepam-therapeutic-uses",
+    ] {
+        assert!(
+            ids.contains(&id.to_string()),
+            "{id} missing for GAD: {ids:?}"
+        );
+    }
+    let results = kb.search("MS spasms");
+    let top = &results.hits[0];
+    assert!(
+        top.id == "spasticity-and-muscle-spasms" || top.id == "baclofen-muscle-spasticity",
+        "{}",
+        top.id
+    );
+    let marked: Vec<String> = results
+        .hits
+        .iter()
+        .flat_map(|hit| hit.marked())
+        .map(str::to_lowercase)
+        .collect();
+    assert!(marked.iter().any(|word| word == "sclerosis"), "{marked:?}");
+}
+
+#[test]
+fn the_word_as_typed_outranks_its_synonym() {
+    let kb = TestKb::new();
+    kb.write("synonyms.txt", "rls, restless legs syndrome\n");
+    kb.note(
+        "spelled-out",
+        "One",
+        &[],
+        "Restless legs syndrome keeps people awake.",
+    );
+    kb.note("abbreviated", "Two", &[], "RLS keeps people awake.");
+    assert_eq!(kb.ids("RLS"), vec!["abbreviated", "spelled-out"]);
+    assert_eq!(kb.ids("restless legs syndrome")[0], "spelled-out");
+}
+
+#[test]
+fn editing_synonyms_needs_no_rebuild() {
+    let kb = TestKb::new();
+    kb.note("okapi", "Okapi", &[], "A forest giraffe.");
+    assert!(kb.ids("zebragiraffe").is_empty());
+    kb.write("synonyms.txt", "zebragiraffe => okapi\n");
+    let output = kb.run(&["search", "--json", "zebragiraffe"]);
+    assert_success(&output);
+    assert_eq!(
+        stderr(&output),
+        "",
+        "a synonyms edit must not rebuild the index"
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("\"id\":\"okapi\""));
+}
+
+#[test]
+fn misspelt_words_are_corrected_ranked_and_highlighted() {
+    let kb = TestKb::real();
+    for (typo, corrected, expected) in [
+        ("clonazapam", "clonazepam", "clonazepam"),
+        ("baclophen", "baclofen", "baclofen"),
+        ("spasticty", "spasticity", "spasticity-and-muscle-spasms"),
+        ("restles legs", "restless legs", "restless-legs-syndrome"),
+        ("siezures", "seizures", "seizure-disorders-and-epilepsy"),
+    ] {
+        let results = kb.search(typo);
+        assert_eq!(results.suggestion.as_deref(), Some(corrected), "{typo}");
+        assert_eq!(results.hits[0].id, expected, "{typo}");
+        assert!(results.hits.len() >= 2, "{typo}");
+        assert!(
+            results.hits[0].score > results.hits[results.hits.len() - 1].score,
+            "flat scores for {typo}"
+        );
+        let marked: Vec<String> = results.hits[0]
+            .marked()
+            .iter()
+            .map(|w| w.to_lowercase())
+            .collect();
+        let first_word = corrected.split(' ').next().unwrap();
+        assert!(
+            marked.iter().any(|w| w.starts_with(&first_word[..5])),
+            "{typo}: {marked:?}"
+        );
+    }
+    let output = kb.run(&["search", "clonazapam for sleep"]);
+    assert!(
+        String::from_utf8_lossy(&output.stdout).starts_with("Did you mean: clonazepam for sleep?")
+    );
+}
+
+#[test]
+fn correct_and_short_words_are_never_corrected() {
+    let kb = TestKb::real();
+    for query in ["seizures", "restless legs", "greece", "sleep", "fits"] {
+        assert_eq!(kb.search(query).suggestion, None, "{query}");
+    }
+    assert!(kb.search("greece").hits.is_empty());
+}
