@@ -40,6 +40,7 @@ Examples:
   medkb search title:baclofen            limit a word to the title
   medkb search drug:clonazepam tag:safety kind:note
   medkb search withdrawal --passages 3   up to three passages per document
+  medkb search sleep --drug clonazepam --tag safety --facets
 
 Stray quotes, brackets and operators never cause an error: they are read as plain text.
 If the index is missing or older than the corpus, it is rebuilt first (a note goes to stderr).";
@@ -146,6 +147,10 @@ struct SearchArgs {
     /// Only documents with this tag (repeat for several).
     #[arg(long, value_name = "TAG")]
     tag: Vec<String>,
+
+    /// Also count the matching documents per drug, kind and tag.
+    #[arg(long)]
+    facets: bool,
 
     /// How many highlighted passages to show per document.
     #[arg(long, value_name = "N", default_value_t = 1)]
@@ -273,6 +278,7 @@ fn search_command(
         drugs: args.drug.clone(),
         tags: args.tag.clone(),
         passages: args.passages,
+        facets: args.facets,
     };
     let synonyms = load_synonyms(kb, &opened)?;
     let results = search::search(&opened, &request, &synonyms)?;

@@ -74,6 +74,10 @@ pub fn compile(
         // Only exclusions: everything except them, as "-alcohol" means.
         clauses.push((TantivyOccur::Must, Box::new(AllQuery)));
     }
+    // The question must match as a whole; filters narrow it down. (Filters
+    // added beside its ORed words would make those words optional.)
+    let mut clauses: Vec<(TantivyOccur, Box<dyn Query>)> =
+        vec![(TantivyOccur::Must, Box::new(BooleanQuery::new(clauses)))];
     let mut filter = |field: Field, value: &str| {
         let term = Term::from_field_text(field, &value.trim().to_lowercase());
         let query = ConstScoreQuery::new(

@@ -71,6 +71,29 @@ impl Human {
             self.paint(out, DIM, &summary)?;
             writeln!(out)?;
         }
+        if let Some(facets) = &results.facets {
+            for (name, counts) in [
+                ("drug", &facets.drug),
+                ("kind", &facets.kind),
+                ("tag", &facets.tag),
+            ] {
+                let mut counts: Vec<_> = counts.iter().collect();
+                counts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+                let listed: Vec<String> = counts
+                    .iter()
+                    .map(|(value, n)| format!("{value} ({n})"))
+                    .collect();
+                let line = format!(
+                    "{name}: {}",
+                    if listed.is_empty() {
+                        "-".into()
+                    } else {
+                        listed.join(", ")
+                    }
+                );
+                writeln!(out, "{}", terminal_safe(&line))?;
+            }
+        }
         Ok(())
     }
 
@@ -250,6 +273,9 @@ pub struct JsonResults<'a> {
     pub suggestion: Option<&'a str>,
     pub total: usize,
     pub hits: Vec<JsonHit<'a>>,
+    /// With `--facets`: per drug, kind and tag, the number of matching documents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facets: Option<&'a crate::search::Facets>,
 }
 
 #[derive(Debug, Serialize)]
@@ -320,6 +346,7 @@ impl<'a> JsonResults<'a> {
             suggestion: results.suggestion.as_deref(),
             total: results.total,
             hits,
+            facets: results.facets.as_ref(),
         }
     }
 }

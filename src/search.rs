@@ -1,9 +1,9 @@
 //! Running a question against an opened index: ranked hits, each with its
 //! best passages highlighted.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::Term;
 
 use crate::doc::{Doc, Kind};
@@ -35,6 +35,8 @@ pub struct SearchRequest {
     pub tags: Vec<String>,
     /// How many passages to show per hit.
     pub passages: usize,
+    /// Count the matching documents per drug, kind and tag.
+    pub facets: bool,
 }
 
 impl SearchRequest {
@@ -46,6 +48,7 @@ impl SearchRequest {
             drugs: Vec::new(),
             tags: Vec::new(),
             passages: 1,
+            facets: false,
         }
     }
 }
@@ -66,6 +69,16 @@ pub struct SearchResults {
     pub corrections: Vec<Correction>,
     /// The synonyms searched besides the words as typed.
     pub expansions: Vec<String>,
+    /// Per drug, kind and tag, how many matching documents have it.
+    pub facets: Option<Facets>,
+}
+
+/// Counts of matching documents by metadata value.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Facets {
+    pub drug: BTreeMap<String, usize>,
+    pub kind: BTreeMap<String, usize>,
+    pub tag: BTreeMap<String, usize>,
 }
 
 /// One matching document.
@@ -107,6 +120,7 @@ pub fn search(
         suggestion,
         corrections,
         expansions: Vec::new(),
+        facets: None,
     };
     let Some(compiled) = query::compile(&parsed, &opened.fields, &filters, synonyms) else {
         results.nothing_searchable = true;
@@ -122,6 +136,23 @@ pub fn search(
         .search(&*compiled.query, &collector)
         .map_err(fail)?;
     results.total = total;
+    if request.facets {
+        let mut facets = Facets::default();
+        for address in searcher
+            .search(&*compiled.query, &DocSetCollector)
+            .map_err(fail)?
+        {
+            let doc = opened.doc(&searcher, address)?;
+            *facets.kind.entry(doc.kind.to_string()).or_default() += 1;
+            for drug in doc.drugs {
+                *facets.drug.entry(drug).or_default() += 1;
+            }
+            for tag in doc.tags {
+                *facets.tag.entry(tag).or_default() += 1;
+            }
+        }
+        results.facets = Some(facets);
+    }
     if request.limit == 0 {
         return Ok(results);
     }

@@ -324,3 +324,28 @@ fn show_and_list() {
         "no document with id 'no-such-doc'",
     );
 }
+
+#[test]
+fn drug_and_tag_filters_and_facet_counts() {
+    let kb = TestKb::real();
+    let filtered = kb.search_with("sleep", &["--drug", "nitrazepam", "--tag", "drug"]);
+    assert!(filtered.hits.iter().any(|hit| hit.id == "nitrazepam"));
+    for hit in &filtered.hits {
+        assert!(
+            hit.drugs.contains(&"nitrazepam".to_string()) && hit.tags.contains(&"drug".to_string()),
+            "{}",
+            hit.id
+        );
+    }
+    assert!(filtered.total < kb.search("sleep").total);
+    let all = kb.search_with("sleep", &["--facets", "--limit", "1"]);
+    let facets = all.facets.expect("facets with --facets");
+    let kinds = &facets["kind"];
+    let counted = kinds["note"].as_u64().unwrap() + kinds["article"].as_u64().unwrap();
+    assert_eq!(counted as usize, all.total);
+    assert_eq!(
+        facets["drug"]["nitrazepam"].as_u64().unwrap() as usize,
+        kb.search_with("sleep", &["--drug", "nitrazepam"]).total
+    );
+    assert!(kb.search("sleep").facets.is_none());
+}
