@@ -103,21 +103,24 @@ impl Corpus {
     /// Walks the corpus in a stable order, without reading any file.
     pub fn scan(&self) -> Result<Scan> {
         let mut scan = Scan::default();
+        // The corpus folder itself must be readable; a folder below it that
+        // is not is reported and skipped.
         let entries = fs::read_dir(&self.dir).map_err(|err| Error::read(&self.dir, err))?;
-        drop(entries);
-        self.walk(&self.dir, &self.name.clone(), 0, &mut scan);
+        self.walk_entries(entries, &self.name, 0, &mut scan);
         Ok(scan)
     }
 
     fn walk(&self, dir: &Path, rel: &str, depth: usize, scan: &mut Scan) {
-        let mut entries: Vec<_> = match fs::read_dir(dir) {
-            Ok(entries) => entries.filter_map(|entry| entry.ok()).collect(),
-            Err(err) => {
-                scan.skipped
-                    .push(skipped(rel, format!("cannot read folder: {err}")));
-                return;
-            }
-        };
+        match fs::read_dir(dir) {
+            Ok(entries) => self.walk_entries(entries, rel, depth, scan),
+            Err(err) => scan
+                .skipped
+                .push(skipped(rel, format!("cannot read folder: {err}"))),
+        }
+    }
+
+    fn walk_entries(&self, entries: fs::ReadDir, rel: &str, depth: usize, scan: &mut Scan) {
+        let mut entries: Vec<_> = entries.filter_map(|entry| entry.ok()).collect();
         entries.sort_by_key(|entry| entry.file_name());
         for entry in entries {
             let file_name = entry.file_name();
