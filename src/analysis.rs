@@ -34,6 +34,21 @@ pub struct Token {
     pub position: usize,
 }
 
+/// Words that frame a question rather than say what it is about ("what is",
+/// "can I", "how does"). A question drops them when it has other words, so
+/// "what is a hypnotic" is not answered by "What is Clonazepam". The index
+/// keeps them, and a phrase in quotes still matches them.
+const QUESTION_WORDS: &[&str] = &[
+    "what", "which", "who", "whom", "whose", "why", "how", "when", "where", "can", "could",
+    "should", "would", "may", "might", "must", "shall", "do", "does", "did", "am", "has", "have",
+    "had", "i", "me", "my", "we", "our", "you", "your",
+];
+
+/// Whether a word as typed only frames a question (see [`QUESTION_WORDS`]).
+pub fn is_question_word(word: &str) -> bool {
+    QUESTION_WORDS.contains(&word.to_lowercase().as_str())
+}
+
 /// Builds the English analyzer.
 pub fn english() -> TextAnalyzer {
     let stop_words = StopWordFilter::new(Language::English)

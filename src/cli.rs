@@ -21,8 +21,10 @@ Examples:
   medkb search \"sleep apnea\" --json      JSON for scripts (schema in the README)
   medkb index                            rebuild the index after editing the corpus
   medkb show clonazepam                  read one document
+  medkb related baclofen                 its sources, the notes citing it, similar documents
   medkb list --kind article              what the knowledge base holds
   medkb eval tests/relevance.json        measure the ranking against judged questions
+  medkb eval tests/relevance.json --baseline tests/fts5-run.json   side by side with SQLite FTS5
 
 Exit codes: 0 success (also when nothing matches), 1 file system error, 2 usage error,
 3 corpus problem, 4 index problem, 5 another process is rebuilding the index, 6 unknown id.
@@ -41,6 +43,7 @@ Examples:
   medkb search drug:clonazepam tag:safety kind:note
   medkb search withdrawal --passages 3   up to three passages per document
   medkb search sleep --drug clonazepam --tag safety --facets
+  medkb search rivotril --explain        why each document ranked where it did
 
 Stray quotes, brackets and operators never cause an error: they are read as plain text.
 If the index is missing or older than the corpus, it is rebuilt first (a note goes to stderr).";
@@ -106,11 +109,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the documents most like one: its sources, the notes citing it,
+    /// then those sharing its distinctive words, each with the reason.
+    Related {
+        /// The document's id, as 'medkb list' shows it.
+        id: String,
+        /// How many documents to show.
+        #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
+        limit: usize,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Score the ranking against a judged question set (nDCG, MRR, recall).
     Eval {
         /// A JSON array of {"query", "relevant": {id: grade 1-3}, "category"}.
         #[arg(value_name = "FILE")]
         file: PathBuf,
+        /// Compare with another engine's ranking of the same questions: a
+        /// JSON object mapping each question to ranked ids (bench/fts5-baseline.sh
+        /// writes one for SQLite FTS5).
+        #[arg(long, value_name = "RUN")]
+        baseline: Option<PathBuf>,
         /// Print the full report as JSON.
         #[arg(long)]
         json: bool,
@@ -151,6 +171,11 @@ struct SearchArgs {
     /// Also count the matching documents per drug, kind and tag.
     #[arg(long)]
     facets: bool,
+
+    /// Show why each document ranked where it did: the words, fields,
+    /// synonyms and corrections that scored, and the best passage's share.
+    #[arg(long)]
+    explain: bool,
 
     /// How many highlighted passages to show per document.
     #[arg(long, value_name = "N", default_value_t = 1)]
@@ -224,15 +249,47 @@ fn dispatch(
             }
             Ok(())
         }
-        Command::Eval { file, json } => {
+        Command::Related { id, limit, json } => {
+            let opened = open(kb)?;
+            let doc = opened
+                .find(id)?
+                .ok_or_else(|| Error::UnknownId { id: id.clone() })?;
+            let related = crate::related::related(&opened, &doc, *limit)?;
+            if *json {
+                render::json(out, &render::JsonRelated::new(&doc, &related))?;
+            } else {
+                human.related(out, &doc, &related)?;
+            }
+            Ok(())
+        }
+        Command::Eval {
+            file,
+            baseline,
+            json,
+        } => {
             let judged = eval::load(file)?;
             let opened = open(kb)?;
             let synonyms = load_synonyms(kb, &opened)?;
             let report = eval::run(&opened, &judged, &synonyms)?;
-            if *json {
-                render::json(out, &report)?;
-            } else {
-                render::eval_report(out, &report)?;
+            let baseline = match baseline {
+                Some(path) => Some(eval::score_run(&judged, &eval::load_run(path)?)),
+                None => None,
+            };
+            match (&baseline, *json) {
+                (None, true) => render::json(out, &report)?,
+                (None, false) => render::eval_report(out, &report)?,
+                (Some(baseline), true) => render::json(
+                    out,
+                    &serde_json::json!({
+                        "medkb": report,
+                        "baseline": baseline,
+                        "worse": eval::worse(&report, baseline)
+                            .iter()
+                            .map(|(query, ours, theirs)| serde_json::json!({"query": query, "medkb": ours, "baseline": theirs}))
+                            .collect::<Vec<_>>(),
+                    }),
+                )?,
+                (Some(baseline), false) => render::eval_comparison(out, &report, baseline)?,
             }
             Ok(())
         }
@@ -279,6 +336,7 @@ fn search_command(
         tags: args.tag.clone(),
         passages: args.passages,
         facets: args.facets,
+        explain: args.explain,
     };
     let synonyms = load_synonyms(kb, &opened)?;
     let results = search::search(&opened, &request, &synonyms)?;

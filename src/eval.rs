@@ -9,6 +9,9 @@
 //! - MRR: 1 / rank of the first document with the question's top grade
 //!   (a stricter reading than "any relevant document");
 //! - recall@10: the share of judged documents found in the top 10.
+//!
+//! Another engine's ranking of the same questions (a "run": question →
+//! ids) is scored the same way, so the two compare side by side.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -67,21 +70,70 @@ pub fn load(path: &Path) -> Result<Vec<Judged>> {
 
 /// Runs every question (top 10) and scores it.
 pub fn run(opened: &Opened, judged: &[Judged], synonyms: &Synonyms) -> Result<Report> {
-    let mut queries = Vec::with_capacity(judged.len());
+    let mut rankings = Vec::with_capacity(judged.len());
     for question in judged {
         let request = SearchRequest {
             limit: 10,
             ..SearchRequest::new(&question.query)
         };
         let results = search::search(opened, &request, synonyms)?;
-        let ranked: Vec<String> = results.hits.into_iter().map(|hit| hit.doc.id).collect();
-        queries.push(QueryReport {
-            query: question.query.clone(),
-            category: question.category.clone(),
-            figures: score(&ranked, &question.relevant),
-            ranked,
-        });
+        rankings.push(results.hits.into_iter().map(|hit| hit.doc.id).collect());
     }
+    Ok(report(judged, rankings))
+}
+
+/// A ranking made by another engine: question → ids, best first.
+pub type Run = HashMap<String, Vec<String>>;
+
+/// Reads a run file: a JSON object mapping each question to ranked ids.
+pub fn load_run(path: &Path) -> Result<Run> {
+    let text = std::fs::read_to_string(path).map_err(|err| Error::read(path, err))?;
+    serde_json::from_str(&text).map_err(|err| Error::Read {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, err.to_string()),
+    })
+}
+
+/// Scores another engine's run on the same questions; a question the run
+/// lacks counts as answered with nothing.
+pub fn score_run(judged: &[Judged], run: &Run) -> Report {
+    let rankings = judged
+        .iter()
+        .map(|question| run.get(&question.query).cloned().unwrap_or_default())
+        .collect();
+    report(judged, rankings)
+}
+
+/// The questions on which `ours` ranks worse than `theirs` by nDCG@3,
+/// nDCG@10 or MRR, as (question, ours, theirs).
+pub fn worse<'a>(ours: &'a Report, theirs: &'a Report) -> Vec<(&'a str, Figures, Figures)> {
+    const EPSILON: f64 = 1e-9;
+    ours.queries
+        .iter()
+        .zip(&theirs.queries)
+        .filter(|(a, b)| {
+            a.figures.ndcg_at_3 + EPSILON < b.figures.ndcg_at_3
+                || a.figures.ndcg_at_10 + EPSILON < b.figures.ndcg_at_10
+                || a.figures.mrr + EPSILON < b.figures.mrr
+        })
+        .map(|(a, b)| (a.query.as_str(), a.figures, b.figures))
+        .collect()
+}
+
+fn report(judged: &[Judged], rankings: Vec<Vec<String>>) -> Report {
+    let queries: Vec<QueryReport> = judged
+        .iter()
+        .zip(rankings)
+        .map(|(question, mut ranked)| {
+            ranked.truncate(10);
+            QueryReport {
+                query: question.query.clone(),
+                category: question.category.clone(),
+                figures: score(&ranked, &question.relevant),
+                ranked,
+            }
+        })
+        .collect();
     let mut by_category: BTreeMap<String, Vec<Figures>> = BTreeMap::new();
     for query in &queries {
         let category = query
@@ -91,7 +143,7 @@ pub fn run(opened: &Opened, judged: &[Judged], synonyms: &Synonyms) -> Result<Re
         by_category.entry(category).or_default().push(query.figures);
     }
     let all: Vec<Figures> = queries.iter().map(|query| query.figures).collect();
-    Ok(Report {
+    Report {
         questions: queries.len(),
         overall: mean(&all),
         categories: by_category
@@ -99,7 +151,7 @@ pub fn run(opened: &Opened, judged: &[Judged], synonyms: &Synonyms) -> Result<Re
             .map(|(name, figures)| (name.clone(), mean(figures)))
             .collect(),
         queries,
-    })
+    }
 }
 
 /// Scores one ranking against its judgements.
@@ -177,6 +229,37 @@ mod tests {
         let figures = score(&ids(&["b", "a"]), &relevant);
         assert_eq!(figures.mrr, 0.5);
         assert!(figures.ndcg_at_3 < 1.0 && figures.ndcg_at_3 > 0.5);
+    }
+
+    #[test]
+    fn a_run_is_scored_like_a_search_and_compared_question_by_question() {
+        let questions = vec![
+            Judged {
+                query: "q1".into(),
+                relevant: judged(&[("a", 3)]),
+                category: None,
+            },
+            Judged {
+                query: "q2".into(),
+                relevant: judged(&[("b", 3)]),
+                category: None,
+            },
+        ];
+        let good: Run = [("q1", vec!["a"]), ("q2", vec!["b"])]
+            .into_iter()
+            .map(|(q, ids)| (q.to_string(), ids.into_iter().map(String::from).collect()))
+            .collect();
+        let partial: Run = [("q1".to_string(), vec!["x".to_string(), "a".to_string()])].into();
+        let good = score_run(&questions, &good);
+        let partial = score_run(&questions, &partial);
+        assert_eq!(good.overall.mrr, 1.0);
+        assert_eq!(partial.overall.mrr, 0.25);
+        let worse = worse(&partial, &good);
+        assert_eq!(
+            worse.iter().map(|w| w.0).collect::<Vec<_>>(),
+            vec!["q1", "q2"]
+        );
+        assert!(super::worse(&good, &partial).is_empty());
     }
 
     #[test]

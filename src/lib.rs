@@ -14,6 +14,7 @@
 //! when the corpus has changed.
 
 pub mod analysis;
+pub mod blend;
 pub mod cli;
 pub mod corpus;
 pub mod doc;
@@ -25,6 +26,7 @@ pub mod kb;
 pub mod manifest;
 pub mod markdown;
 pub mod query;
+pub mod related;
 pub mod render;
 pub mod search;
 pub mod snippet;

@@ -18,13 +18,16 @@ use tantivy::Term;
 use crate::analysis;
 use crate::doc::Kind;
 use crate::index::Fields;
+use crate::snippet::Sought;
 use crate::synonyms::{Phrase, Synonyms};
 use crate::syntax::{Clause, Node, Occur, Parsed, Scope};
 
-/// How much a match in the title counts against one in the body.
-pub const TITLE_BOOST: f32 = 2.5;
+/// How much a match in the title counts against one in the body. (The
+/// field boosts were chosen by measuring `tests/relevance.json`; with a
+/// word's rarity judged per document, aliases need no boost of their own.)
+pub const TITLE_BOOST: f32 = 4.0;
 /// How much a match in a note's aliases counts against one in the body.
-pub const ALIASES_BOOST: f32 = 2.0;
+pub const ALIASES_BOOST: f32 = 1.0;
 /// How much the fields that are not the best match add to a word's score.
 const TIE_BREAKER: f32 = 0.2;
 /// How much a synonym counts against the word as typed.
@@ -38,14 +41,36 @@ pub struct Filters {
     pub tags: Vec<String>,
 }
 
+/// Where a searched word comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// As typed (or as corrected: the speller rewrites the question first).
+    Typed,
+    /// A synonym of the words in `of`.
+    Synonym { of: String },
+}
+
+/// One word or phrase searched in one field, kept so that a hit's score can
+/// be explained part by part.
+pub struct Part {
+    /// The analysed terms searched, space-separated.
+    pub terms: String,
+    pub origin: Origin,
+    pub field: &'static str,
+    /// The part alone, with its field boost and synonym weight.
+    pub query: Box<dyn Query>,
+}
+
 /// A question ready to run.
 pub struct Compiled {
     pub query: Box<dyn Query>,
     /// Analysed terms of the wanted (not excluded) words and their synonyms,
     /// with how much each counts (1 for words as typed), for highlighting.
-    pub highlight: Vec<(String, f32)>,
+    pub highlight: Vec<Sought>,
     /// The synonyms used, as "typed → also searched".
     pub expansions: Vec<String>,
+    /// Every word and phrase in every field, to explain scores.
+    pub parts: Vec<Part>,
 }
 
 /// Builds the query; `None` when nothing in the question can be searched
@@ -62,6 +87,8 @@ pub fn compile(
         analyzer: analysis::english(),
         highlight: Vec::new(),
         expansions: Vec::new(),
+        concepts: 0,
+        parts: Vec::new(),
     };
     let mut clauses = compiler.clauses(&parsed.clauses, false);
     if clauses.is_empty() {
@@ -95,15 +122,11 @@ pub fn compile(
     for tag in &filters.tags {
         filter(fields.tags, tag);
     }
-    // The same term may come as typed and as a synonym: it counts as typed.
-    compiler
-        .highlight
-        .sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-    compiler.highlight.dedup_by(|later, kept| later.0 == kept.0);
     Some(Compiled {
         query: Box::new(BooleanQuery::new(clauses)),
         highlight: compiler.highlight,
         expansions: compiler.expansions,
+        parts: compiler.parts,
     })
 }
 
@@ -113,8 +136,11 @@ struct Compiler<'a> {
     fields: &'a Fields,
     synonyms: &'a Synonyms,
     analyzer: TextAnalyzer,
-    highlight: Vec<(String, f32)>,
+    highlight: Vec<Sought>,
     expansions: Vec<String>,
+    /// How many query words (with their synonyms) have been compiled.
+    concepts: usize,
+    parts: Vec<Part>,
 }
 
 impl Compiler<'_> {
@@ -123,51 +149,90 @@ impl Compiler<'_> {
         clauses: &[Clause],
         negated: bool,
     ) -> Vec<(TantivyOccur, Box<dyn Query>)> {
+        let framing = |clause: &Clause| {
+            clause.occur == Occur::Should
+                && matches!(&clause.node, Node::Word { scope: None, text } if analysis::is_question_word(text))
+        };
+        let skip_framing = clauses.iter().any(|clause| !framing(clause));
+        let kept: Vec<&Clause> = clauses
+            .iter()
+            .filter(|clause| !(skip_framing && framing(clause)))
+            .collect();
+        let spans = self.synonym_spans(&kept);
         let mut out = Vec::new();
-        let mut plain_run: Vec<(usize, String)> = Vec::new(); // (clause, term) of plain words
-        for (index, clause) in clauses.iter().enumerate() {
+        let mut index = 0;
+        while index < kept.len() {
+            if let Some(&(_, end)) = spans.iter().find(|(start, _)| *start == index) {
+                // Words that together are a synonym entry ("coming off",
+                // "restless legs syndrome") are one word of the question: a
+                // phrase, or any of its synonyms.
+                let words: Vec<&str> = kept[index..end]
+                    .iter()
+                    .filter_map(|clause| match &clause.node {
+                        Node::Word { text, .. } => Some(text.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                if let Some(query) = self.text(&words.join(" "), negated) {
+                    out.push((TantivyOccur::Should, query));
+                }
+                index = end;
+                continue;
+            }
+            let clause = kept[index];
             let excluded = clause.occur == Occur::MustNot;
             let occur = match clause.occur {
                 Occur::Should => TantivyOccur::Should,
                 Occur::Must => TantivyOccur::Must,
                 Occur::MustNot => TantivyOccur::MustNot,
             };
-            if let (Node::Word { scope: None, text }, false) = (&clause.node, excluded) {
-                let terms = self.terms(text);
-                plain_run.extend(terms.iter().map(|(_, term)| (index, term.clone())));
-            } else {
-                self.expand_run(&mut plain_run, negated, &mut out);
-            }
             if let Some(query) = self.node(&clause.node, negated != excluded) {
                 out.push((occur, query));
             }
+            index += 1;
         }
-        self.expand_run(&mut plain_run, negated, &mut out);
         out
     }
 
-    /// Adds synonyms of runs of plain words that span several words ("restless
-    /// legs syndrome" → RLS). A single word's synonyms are added where the
-    /// word is compiled.
-    fn expand_run(
-        &mut self,
-        run: &mut Vec<(usize, String)>,
-        negated: bool,
-        out: &mut Vec<(TantivyOccur, Box<dyn Query>)>,
-    ) {
+    /// Runs of plain words that match a synonym entry of several words, as
+    /// (first clause, clause after the last); a single word's synonyms are
+    /// found where the word is compiled.
+    fn synonym_spans(&mut self, clauses: &[&Clause]) -> Vec<(usize, usize)> {
+        let mut spans = Vec::new();
+        let mut run: Vec<(usize, String)> = Vec::new(); // (clause, term) of plain words
+        for (index, clause) in clauses.iter().enumerate() {
+            match &clause.node {
+                Node::Word { scope: None, text } if clause.occur == Occur::Should => {
+                    let terms = self.terms(text);
+                    run.extend(terms.into_iter().map(|(_, term)| (index, term)));
+                }
+                _ => self.spans_in_run(&mut run, &mut spans),
+            }
+        }
+        self.spans_in_run(&mut run, &mut spans);
+        spans
+    }
+
+    fn spans_in_run(&self, run: &mut Vec<(usize, String)>, spans: &mut Vec<(usize, usize)>) {
         let terms: Vec<&str> = run.iter().map(|(_, term)| term.as_str()).collect();
         let mut at = 0;
         while at < terms.len() {
-            match self.synonyms.longest_match(&terms[at..]) {
-                Some((len, alternatives)) if run[at].0 != run[at + len - 1].0 => {
-                    let alternatives = alternatives.to_vec();
-                    let typed = terms[at..at + len].join(" ");
-                    if let Some(query) = self.alternatives(&typed, &alternatives, negated) {
-                        out.push((TantivyOccur::Should, query));
-                    }
+            let starts_a_word = at == 0 || run[at - 1].0 != run[at].0;
+            let matched = self
+                .synonyms
+                .longest_match(&terms[at..])
+                .map(|(len, _)| len)
+                .filter(|&len| {
+                    let last = at + len - 1;
+                    let ends_a_word = last + 1 == run.len() || run[last + 1].0 != run[last].0;
+                    starts_a_word && ends_a_word && run[at].0 != run[last].0
+                });
+            match matched {
+                Some(len) => {
+                    spans.push((run[at].0, run[at + len - 1].0 + 1));
                     at += len;
                 }
-                _ => at += 1,
+                None => at += 1,
             }
         }
         run.clear();
@@ -186,8 +251,18 @@ impl Compiler<'_> {
                 Some(Scope::Kind) => Some(exact(self.fields.kind, text)),
                 Some(Scope::Title) => {
                     let terms = self.terms(text);
-                    self.highlight(&terms, negated, 1.0);
-                    (!terms.is_empty()).then(|| field_query(self.fields.title, &terms))
+                    let concept = self.next_concept();
+                    self.highlight(&terms, negated, 1.0, concept, 0);
+                    let query = (!terms.is_empty()).then(|| field_query(self.fields.title, &terms));
+                    if let (Some(query), false) = (&query, negated) {
+                        self.parts.push(Part {
+                            terms: joined(&terms),
+                            origin: Origin::Typed,
+                            field: "title",
+                            query: query.box_clone(),
+                        });
+                    }
+                    query
                 }
                 None => self.text(text, negated),
             },
@@ -202,14 +277,15 @@ impl Compiler<'_> {
         if terms.is_empty() {
             return None;
         }
-        self.highlight(&terms, negated, 1.0);
-        let typed = self.across_fields(&terms);
+        let concept = self.next_concept();
+        self.highlight(&terms, negated, 1.0, concept, 0);
+        let typed = self.across_fields(&terms, (!negated).then_some((Origin::Typed, 1.0)));
         let keys: Vec<&str> = terms.iter().map(|(_, term)| term.as_str()).collect();
         let alternatives = match self.synonyms.longest_match(&keys) {
             Some((len, alternatives)) if len == keys.len() => alternatives.to_vec(),
             _ => return Some(typed),
         };
-        match self.alternatives(text, &alternatives, negated) {
+        match self.alternatives(text, &alternatives, negated, concept) {
             Some(synonyms) => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
                 vec![typed, synonyms],
                 0.0,
@@ -224,6 +300,7 @@ impl Compiler<'_> {
         typed: &str,
         alternatives: &[Phrase],
         negated: bool,
+        concept: usize,
     ) -> Option<Box<dyn Query>> {
         if alternatives.is_empty() {
             return None;
@@ -237,13 +314,18 @@ impl Compiler<'_> {
         let typed_terms = self.terms(typed).len().max(1) as f32;
         let queries: Vec<Box<dyn Query>> = alternatives
             .iter()
-            .map(|phrase| {
+            .enumerate()
+            .map(|(number, phrase)| {
                 // A longer alternative matches more terms; scale it down so
                 // that "RLS" does not rank "restless legs syndrome" above itself.
                 let weight = SYNONYM_WEIGHT * (typed_terms / phrase.terms.len() as f32).min(1.0);
-                self.highlight(&phrase.terms, negated, weight);
-                Box::new(BoostQuery::new(self.across_fields(&phrase.terms), weight))
-                    as Box<dyn Query>
+                self.highlight(&phrase.terms, negated, weight, concept, number + 1);
+                let origin = Origin::Synonym {
+                    of: typed.to_string(),
+                };
+                let query =
+                    self.across_fields(&phrase.terms, (!negated).then_some((origin, weight)));
+                Box::new(BoostQuery::new(query, weight)) as Box<dyn Query>
             })
             .collect();
         Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
@@ -251,18 +333,27 @@ impl Compiler<'_> {
         )))
     }
 
-    fn across_fields(&self, terms: &Terms) -> Box<dyn Query> {
+    /// The terms in each text field, best field first. With `explained`, each
+    /// field's query is also kept as a [`Part`] of that origin and weight.
+    fn across_fields(&mut self, terms: &Terms, explained: Option<(Origin, f32)>) -> Box<dyn Query> {
         let fields = [
-            (self.fields.title, TITLE_BOOST),
-            (self.fields.aliases, ALIASES_BOOST),
-            (self.fields.body, 1.0),
+            (self.fields.title, "title", TITLE_BOOST),
+            (self.fields.aliases, "aliases", ALIASES_BOOST),
+            (self.fields.body, "body", 1.0),
         ];
-        let per_field = fields
-            .iter()
-            .map(|&(field, boost)| {
-                Box::new(BoostQuery::new(field_query(field, terms), boost)) as Box<dyn Query>
-            })
-            .collect();
+        let mut per_field: Vec<Box<dyn Query>> = Vec::new();
+        for (field, name, boost) in fields {
+            let query = field_query(field, terms);
+            if let Some((origin, weight)) = &explained {
+                self.parts.push(Part {
+                    terms: joined(terms),
+                    origin: origin.clone(),
+                    field: name,
+                    query: Box::new(BoostQuery::new(query.box_clone(), boost * weight)),
+                });
+            }
+            per_field.push(Box::new(BoostQuery::new(query, boost)));
+        }
         Box::new(DisjunctionMaxQuery::with_tie_breaker(
             per_field,
             TIE_BREAKER,
@@ -278,12 +369,38 @@ impl Compiler<'_> {
             .collect()
     }
 
-    fn highlight(&mut self, terms: &Terms, negated: bool, weight: f32) {
+    fn next_concept(&mut self) -> usize {
+        self.concepts += 1;
+        self.concepts
+    }
+
+    /// Records terms to highlight: alternative 0 of a concept is the word as
+    /// typed, the others its synonyms.
+    fn highlight(
+        &mut self,
+        terms: &Terms,
+        negated: bool,
+        weight: f32,
+        concept: usize,
+        alternative: usize,
+    ) {
         if !negated {
-            self.highlight
-                .extend(terms.iter().map(|(_, term)| (term.clone(), weight)));
+            self.highlight.extend(terms.iter().map(|(_, term)| Sought {
+                term: term.clone(),
+                weight,
+                concept,
+                alternative,
+            }));
         }
     }
+}
+
+fn joined(terms: &Terms) -> String {
+    terms
+        .iter()
+        .map(|(_, term)| term.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A term or phrase query on one field.

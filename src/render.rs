@@ -14,7 +14,8 @@ use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
 use crate::doc::{Doc, Kind};
-use crate::search::{Hit, SearchResults};
+use crate::related::Related;
+use crate::search::{Explanation, Hit, SearchResults};
 use crate::snippet::Excerpt;
 
 /// Column at which snippets wrap in terminal output.
@@ -113,6 +114,59 @@ impl Human {
                 writeln!(out)?;
             }
             self.excerpt(out, passage)?;
+        }
+        if let Some(explanation) = &hit.explanation {
+            self.explanation(out, explanation)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the documents related to `doc`, each with its reasons.
+    pub fn related(&self, out: &mut dyn Write, doc: &Doc, related: &[Related]) -> io::Result<()> {
+        self.paint(
+            out,
+            DIM,
+            &format!("Related to {} ({}):", doc.title, doc.kind),
+        )?;
+        writeln!(out)?;
+        if related.is_empty() {
+            writeln!(out, "No related documents.")?;
+        }
+        for (rank, entry) in related.iter().enumerate() {
+            write!(out, "{:>2}. ", rank + 1)?;
+            self.paint(out, TITLE, &entry.doc.title)?;
+            write!(out, "  ")?;
+            self.paint(out, DIM, &format!("{} · {}", entry.doc.kind, entry.doc.id))?;
+            writeln!(out)?;
+            writeln!(out, "{INDENT}{}", terminal_safe(&entry.reasons.join("; ")))?;
+        }
+        Ok(())
+    }
+
+    /// Writes why a hit scored what it did, one searched word per line.
+    fn explanation(&self, out: &mut dyn Write, why: &Explanation) -> io::Result<()> {
+        let source = if why.passage >= why.names {
+            "best passage"
+        } else {
+            "title or alias"
+        };
+        let summary = format!(
+            "why: {:.2} words in title, aliases and body + {:.2} {source}",
+            why.text, why.bonus
+        );
+        write!(out, "{INDENT}")?;
+        self.paint(out, DIM, &summary)?;
+        writeln!(out)?;
+        for part in &why.matches {
+            let mut line = format!(
+                "{INDENT}  {:>6.2}  {} in {}",
+                part.score, part.terms, part.field
+            );
+            if let Some(via) = &part.via {
+                line.push_str(&format!(" ({via})"));
+            }
+            self.paint(out, DIM, &line)?;
+            writeln!(out)?;
         }
         Ok(())
     }
@@ -292,6 +346,9 @@ pub struct JsonHit<'a> {
     pub aliases: &'a [String],
     pub tags: &'a [String],
     pub drugs: &'a [String],
+    /// With `--explain`: how the score was made.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<&'a Explanation>,
 }
 
 #[derive(Debug, Serialize)]
@@ -338,6 +395,7 @@ impl<'a> JsonResults<'a> {
                     aliases: &hit.doc.aliases,
                     tags: &hit.doc.tags,
                     drugs: &hit.doc.drugs,
+                    explanation: hit.explanation.as_ref(),
                 }
             })
             .collect();
@@ -347,6 +405,44 @@ impl<'a> JsonResults<'a> {
             total: results.total,
             hits,
             facets: results.facets.as_ref(),
+        }
+    }
+}
+
+/// The JSON document `medkb related --json` prints.
+#[derive(Debug, Serialize)]
+pub struct JsonRelated<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub related: Vec<JsonRelatedDoc<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonRelatedDoc<'a> {
+    pub id: &'a str,
+    pub kind: Kind,
+    pub title: &'a str,
+    pub path: &'a str,
+    pub score: f32,
+    pub reasons: &'a [String],
+}
+
+impl<'a> JsonRelated<'a> {
+    pub fn new(doc: &'a Doc, related: &'a [Related]) -> JsonRelated<'a> {
+        JsonRelated {
+            id: &doc.id,
+            title: &doc.title,
+            related: related
+                .iter()
+                .map(|entry| JsonRelatedDoc {
+                    id: &entry.doc.id,
+                    kind: entry.doc.kind,
+                    title: &entry.doc.title,
+                    path: &entry.doc.path,
+                    score: entry.score,
+                    reasons: &entry.reasons,
+                })
+                .collect(),
         }
     }
 }
@@ -491,6 +587,63 @@ pub fn eval_report(out: &mut dyn Write, report: &crate::eval::Report) -> io::Res
                 top.join(", ")
             )?;
         }
+    }
+    Ok(())
+}
+
+/// Writes medkb's figures beside another engine's on the same questions,
+/// then every question on which medkb does worse.
+pub fn eval_comparison(
+    out: &mut dyn Write,
+    ours: &crate::eval::Report,
+    theirs: &crate::eval::Report,
+) -> io::Result<()> {
+    let row =
+        |out: &mut dyn Write, name: &str, a: &crate::eval::Figures, b: &crate::eval::Figures| {
+            writeln!(
+                out,
+                "{:<16} {:>6.3} {:>6.3}  {:>6.3} {:>6.3}  {:>6.3} {:>6.3}  {:>6.3} {:>6.3}",
+                name,
+                a.ndcg_at_3,
+                b.ndcg_at_3,
+                a.ndcg_at_10,
+                b.ndcg_at_10,
+                a.mrr,
+                b.mrr,
+                a.recall_at_10,
+                b.recall_at_10
+            )
+        };
+    writeln!(
+        out,
+        "{:<16} {:>13}  {:>13}  {:>13}  {:>13}",
+        "", "nDCG@3", "nDCG@10", "MRR", "recall@10"
+    )?;
+    writeln!(out, "{:<16} {}", "", ["medkb  other"; 4].join("   "))?;
+    row(
+        out,
+        &format!("all ({})", ours.questions),
+        &ours.overall,
+        &theirs.overall,
+    )?;
+    for (category, figures) in &ours.categories {
+        let other = theirs.categories.get(category).copied().unwrap_or_default();
+        row(out, category, figures, &other)?;
+    }
+    let worse = crate::eval::worse(ours, theirs);
+    writeln!(out, "\nQuestions where medkb ranks worse: {}", worse.len())?;
+    for (query, a, b) in worse {
+        writeln!(
+            out,
+            "  {:<40} nDCG@3 {:.3} vs {:.3}  nDCG@10 {:.3} vs {:.3}  MRR {:.3} vs {:.3}",
+            terminal_safe(query),
+            a.ndcg_at_3,
+            b.ndcg_at_3,
+            a.ndcg_at_10,
+            b.ndcg_at_10,
+            a.mrr,
+            b.mrr
+        )?;
     }
     Ok(())
 }

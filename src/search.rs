@@ -4,13 +4,15 @@
 use std::collections::{BTreeMap, HashMap};
 
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::query::{Bm25StatisticsProvider, EnableScoring};
 use tantivy::Term;
 
+use crate::blend::BlendedStatistics;
 use crate::doc::{Doc, Kind};
 use crate::error::{Error, Result};
 use crate::index::Opened;
 use crate::query::{self, Filters};
-use crate::snippet::{Excerpt, Highlighter};
+use crate::snippet::{Excerpt, Highlighter, Sought};
 use crate::spelling::{Correction, Speller};
 use crate::synonyms::Synonyms;
 use crate::syntax;
@@ -37,6 +39,8 @@ pub struct SearchRequest {
     pub passages: usize,
     /// Count the matching documents per drug, kind and tag.
     pub facets: bool,
+    /// Say for each hit which words and fields made its score.
+    pub explain: bool,
 }
 
 impl SearchRequest {
@@ -49,6 +53,7 @@ impl SearchRequest {
             tags: Vec::new(),
             passages: 1,
             facets: false,
+            explain: false,
         }
     }
 }
@@ -88,6 +93,70 @@ pub struct Hit {
     pub score: f32,
     /// The best passages, best first; never empty when the body has text.
     pub passages: Vec<Excerpt>,
+    /// Why it ranked where it did, when asked for.
+    pub explanation: Option<Explanation>,
+}
+
+/// How a hit's score was made: `score = text + PASSAGE_WEIGHT × max(passage, names)`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Explanation {
+    /// BM25 of the question's words in the title, aliases and body.
+    pub text: f32,
+    /// How well the best passage answers, before weighting.
+    pub passage: f32,
+    /// How well the title or an alias answers, before weighting.
+    pub names: f32,
+    /// What the passage or name added to `text`.
+    pub bonus: f32,
+    /// Each searched word or phrase that matched, per field, best first.
+    /// Per word, the best field counts fully and the others a fifth.
+    pub matches: Vec<Contribution>,
+}
+
+/// One searched word or phrase matching in one field.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Contribution {
+    /// The terms as indexed (lower-cased, stemmed).
+    pub terms: String,
+    pub field: &'static str,
+    pub score: f32,
+    /// How the words came into the question: "synonym of …", "corrected from …".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+/// Collects what each part of the question scored in one document.
+fn explain(
+    searcher: &tantivy::Searcher,
+    statistics: &BlendedStatistics,
+    address: tantivy::DocAddress,
+    parts: &[query::Part],
+    corrections: &[(String, String)],
+) -> Vec<Contribution> {
+    let segment = searcher.segment_reader(address.segment_ord);
+    let mut matches: Vec<Contribution> = parts
+        .iter()
+        .filter_map(|part| {
+            let scoring = EnableScoring::enabled_from_statistics_provider(statistics, searcher);
+            let weight = part.query.weight(scoring).ok()?;
+            let score = weight.explain(segment, address.doc_id).ok()?.value();
+            let via = match &part.origin {
+                query::Origin::Synonym { of } => Some(format!("synonym of {of}")),
+                query::Origin::Typed => corrections
+                    .iter()
+                    .find(|(_, to)| *to == part.terms)
+                    .map(|(from, _)| format!("corrected from {from}")),
+            };
+            (score > 0.0).then(|| Contribution {
+                terms: part.terms.clone(),
+                field: part.field,
+                score,
+                via,
+            })
+        })
+        .collect();
+    matches.sort_by(|a, b| b.score.total_cmp(&a.score));
+    matches
 }
 
 /// Answers `request` from `opened`, with `synonyms` expanding the question.
@@ -101,8 +170,25 @@ pub fn search(
     }
     let searcher = opened.searcher();
     let mut parsed = syntax::parse(&request.query);
-    let is_synonym = |word: &str| synonyms.longest_match(&[word]).is_some();
-    let mut speller = Speller::new(&searcher, opened.fields.words, &is_synonym);
+    // A word is no typo when it is a synonym, or when another form of it
+    // is in the corpus ("addictive" and "addiction" share the stem "addict").
+    let analyzer = std::cell::RefCell::new(crate::analysis::english());
+    let known = |word: &str| {
+        let tokens = crate::analysis::tokens(&mut analyzer.borrow_mut(), word);
+        let [token] = tokens.as_slice() else {
+            return false;
+        };
+        let fields = &opened.fields;
+        synonyms.longest_match(&[token.term.as_str()]).is_some()
+            || [fields.title, fields.aliases, fields.body]
+                .iter()
+                .any(|&field| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(field, &token.term))
+                        .is_ok_and(|n| n > 0)
+                })
+    };
+    let mut speller = Speller::new(&searcher, opened.fields.words, &known);
     let corrections = speller.correct(&mut parsed.clauses);
     let suggestion =
         (!corrections.is_empty()).then(|| speller.correct_text(&request.query, &mut Vec::new()));
@@ -128,12 +214,19 @@ pub fn search(
     };
     results.expansions = compiled.expansions.clone();
     let fail = |err| Error::tantivy(&opened.dir, err);
+    let fields = &opened.fields;
+    let statistics = BlendedStatistics::new(
+        &searcher,
+        &[fields.title, fields.aliases, fields.body],
+        &word_groups(&compiled.highlight),
+    )
+    .map_err(fail)?;
     // The best few by BM25 are re-ranked with how well their best passage
     // answers: a paragraph about the question beats scattered mentions.
     let depth = request.limit.max(RERANK_DEPTH);
     let collector = (TopDocs::with_limit(depth).order_by_score(), Count);
     let (top, total) = searcher
-        .search(&*compiled.query, &collector)
+        .search_with_statistics_provider(&*compiled.query, &collector, &statistics)
         .map_err(fail)?;
     results.total = total;
     if request.facets {
@@ -159,15 +252,33 @@ pub fn search(
 
     // Rarer words make a passage a better answer, as they make a document one.
     let documents = searcher.num_docs().max(1) as f32;
-    let mut weights = HashMap::new();
-    for (term, weight) in &compiled.highlight {
-        let frequency = searcher
-            .doc_freq(&Term::from_field_text(opened.fields.body, term))
-            .map_err(fail)? as f32;
-        let idf = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
-        weights.insert(term.clone(), weight * idf.max(0.1));
+    let mut sought = compiled.highlight.clone();
+    let mut idfs = HashMap::new();
+    for term in &mut sought {
+        let idf = match idfs.get(&term.term) {
+            Some(&idf) => idf,
+            None => {
+                let frequency = statistics
+                    .doc_freq(&Term::from_field_text(fields.body, &term.term))
+                    .map_err(fail)? as f32;
+                let idf = (1.0 + (documents - frequency + 0.5) / (frequency + 0.5)).ln();
+                *idfs.entry(term.term.clone()).or_insert(idf.max(0.1))
+            }
+        };
+        term.weight *= idf;
     }
-    let mut highlighter = Highlighter::new(weights);
+    let mut highlighter = Highlighter::new(sought);
+    // Corrections as (typed, analysed replacement), to label explained parts.
+    let mut analyzer = crate::analysis::english();
+    let corrected: Vec<(String, String)> = results
+        .corrections
+        .iter()
+        .map(|correction| {
+            let terms = crate::analysis::tokens(&mut analyzer, &correction.to);
+            let terms: Vec<String> = terms.into_iter().map(|token| token.term).collect();
+            (correction.from.clone(), terms.join(" "))
+        })
+        .collect();
     for (score, address) in top {
         let doc = opened.doc(&searcher, address)?;
         let best = highlighter.best_passages(&doc.body, request.passages.max(1));
@@ -177,13 +288,40 @@ pub fn search(
                 .chain(&doc.aliases)
                 .map(|name| highlighter.score_text(name))
                 .fold(0.0, f32::max);
+        let bonus = PASSAGE_WEIGHT * best.score.max(named);
+        let explanation = request.explain.then(|| Explanation {
+            text: score,
+            passage: best.score,
+            names: named,
+            bonus,
+            matches: explain(&searcher, &statistics, address, &compiled.parts, &corrected),
+        });
         results.hits.push(Hit {
             doc,
-            score: score + PASSAGE_WEIGHT * best.score.max(named),
+            score: score + bonus,
             passages: best.excerpts,
+            explanation,
         });
     }
     results.hits.sort_by(|a, b| b.score.total_cmp(&a.score));
     results.hits.truncate(request.limit);
     Ok(results)
+}
+
+/// The alternatives (each a list of terms) of each query word, the word as
+/// typed among them.
+fn word_groups(sought: &[Sought]) -> Vec<Vec<Vec<String>>> {
+    let mut groups: BTreeMap<usize, BTreeMap<usize, Vec<String>>> = BTreeMap::new();
+    for term in sought {
+        groups
+            .entry(term.concept)
+            .or_default()
+            .entry(term.alternative)
+            .or_default()
+            .push(term.term.clone());
+    }
+    groups
+        .into_values()
+        .map(|alternatives| alternatives.into_values().collect())
+        .collect()
 }

@@ -70,18 +70,39 @@ pub fn passages(body: &str) -> Vec<Passage<'_>> {
     out
 }
 
+/// An analysed term the question looks for, and where it comes from: a
+/// query word (`concept`) may be found as typed or as one of its synonyms
+/// (`alternative`), and only its best alternative counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sought {
+    pub term: String,
+    /// How much one match is worth.
+    pub weight: f32,
+    pub concept: usize,
+    pub alternative: usize,
+}
+
 /// Finds and cuts excerpts for one question.
 pub struct Highlighter {
     analyzer: TextAnalyzer,
-    /// Each analysed query term and how much a match of it is worth.
-    weights: HashMap<String, f32>,
+    /// Each analysed term and the (concept, alternative, weight) it serves.
+    sought: HashMap<String, Vec<(usize, usize, f32)>>,
 }
 
 impl Highlighter {
-    pub fn new(weights: HashMap<String, f32>) -> Highlighter {
+    pub fn new(terms: Vec<Sought>) -> Highlighter {
+        let mut sought: HashMap<String, Vec<(usize, usize, f32)>> = HashMap::new();
+        for term in terms {
+            let serves = sought.entry(term.term).or_default();
+            if !serves.iter().any(|&(concept, alternative, _)| {
+                (concept, alternative) == (term.concept, term.alternative)
+            }) {
+                serves.push((term.concept, term.alternative, term.weight));
+            }
+        }
         Highlighter {
             analyzer: analysis::english(),
-            weights,
+            sought,
         }
     }
 
@@ -131,24 +152,32 @@ impl Highlighter {
 
     fn matches(&mut self, text: &str) -> Vec<Token> {
         let mut tokens = analysis::tokens(&mut self.analyzer, text);
-        tokens.retain(|token| self.weights.contains_key(&token.term));
+        tokens.retain(|token| self.sought.contains_key(&token.term));
         tokens
     }
 
     /// BM25 over the matches of one passage: each distinct term counts by
-    /// its weight, repeats add less and less.
+    /// its weight, repeats add less and less. A query word counts once, by
+    /// its best alternative, so a passage naming a drug and two of its
+    /// brands does not outrank one that names it once.
     fn score(&self, matches: &[Token]) -> f32 {
         let mut counts: HashMap<&str, f32> = HashMap::new();
         for token in matches {
             *counts.entry(token.term.as_str()).or_default() += 1.0;
         }
-        counts
-            .into_iter()
-            .map(|(term, tf)| {
-                let weight = self.weights.get(term).copied().unwrap_or(0.0);
-                weight * tf * (PASSAGE_K1 + 1.0) / (tf + PASSAGE_K1)
-            })
-            .sum()
+        let mut per_alternative: HashMap<(usize, usize), f32> = HashMap::new();
+        for (term, tf) in counts {
+            let saturation = tf * (PASSAGE_K1 + 1.0) / (tf + PASSAGE_K1);
+            for &(concept, alternative, weight) in self.sought.get(term).into_iter().flatten() {
+                *per_alternative.entry((concept, alternative)).or_default() += weight * saturation;
+            }
+        }
+        let mut per_concept: HashMap<usize, f32> = HashMap::new();
+        for ((concept, _), score) in per_alternative {
+            let best = per_concept.entry(concept).or_default();
+            *best = best.max(score);
+        }
+        per_concept.values().sum()
     }
 
     /// Cuts a passage to a window around its best run of matches.
@@ -260,7 +289,18 @@ mod tests {
     use super::*;
 
     fn highlighter(terms: &[&str]) -> Highlighter {
-        Highlighter::new(terms.iter().map(|term| (term.to_string(), 1.0)).collect())
+        Highlighter::new(
+            terms
+                .iter()
+                .enumerate()
+                .map(|(concept, term)| Sought {
+                    term: term.to_string(),
+                    weight: 1.0,
+                    concept,
+                    alternative: 0,
+                })
+                .collect(),
+        )
     }
 
     fn marked(excerpt: &Excerpt) -> Vec<&str> {
@@ -294,6 +334,24 @@ mod tests {
         assert!(excerpt.text.len() <= MAX_EXCERPT_BYTES + 2 * ELLIPSIS.len());
         assert_eq!(marked(excerpt), vec!["Clonazepam"]);
         assert!(excerpt.text.starts_with(ELLIPSIS));
+    }
+
+    #[test]
+    fn a_word_counts_once_however_many_of_its_synonyms_match() {
+        let sought = |term: &str, alternative| Sought {
+            term: term.to_string(),
+            weight: 1.0,
+            concept: 0,
+            alternative,
+        };
+        let mut highlighter = Highlighter::new(vec![
+            sought("rivotril", 0),
+            sought("clonazepam", 1),
+            sought("klonopin", 2),
+        ]);
+        let brands = highlighter.score_text("Clonazepam (Klonopin, Rivotril)");
+        let one = highlighter.score_text("Rivotril");
+        assert!((brands - one).abs() < 1e-6, "{brands} vs {one}");
     }
 
     #[test]

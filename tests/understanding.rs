@@ -140,3 +140,46 @@ fn correct_and_short_words_are_never_corrected() {
     }
     assert!(kb.search("greece").hits.is_empty());
 }
+
+#[test]
+fn explain_names_the_words_fields_synonyms_and_corrections_that_scored() {
+    let kb = TestKb::real();
+    let results = kb.search_with("Rivotril", &["--explain"]);
+    let top = &results.hits[0];
+    assert_eq!(top.id, "clonazepam");
+    let why = top.explanation.as_ref().expect("an explanation per hit");
+    let total = why["text"].as_f64().unwrap() + why["bonus"].as_f64().unwrap();
+    assert!((total - top.score).abs() < 1e-3, "{why} vs {}", top.score);
+    let matches = why["matches"].as_array().unwrap();
+    let typed = matches
+        .iter()
+        .find(|m| m["terms"] == "rivotril" && m["field"] == "aliases")
+        .unwrap_or_else(|| panic!("{matches:?}"));
+    assert!(typed.get("via").is_none(), "{typed}");
+    assert!(
+        matches
+            .iter()
+            .any(|m| m["terms"] == "clonazepam" && m["via"] == "synonym of Rivotril"),
+        "{matches:?}"
+    );
+    // Without --explain there is no explanation.
+    assert!(kb.search("Rivotril").hits[0].explanation.is_none());
+
+    let corrected = kb.search_with("clonazapam", &["--explain"]);
+    let matches = corrected.hits[0].explanation.as_ref().unwrap()["matches"].clone();
+    assert!(
+        matches
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["via"] == "corrected from clonazapam"),
+        "{matches}"
+    );
+
+    let output = kb.run(&["search", "--explain", "-n", "2", "Rivotril"]);
+    assert_success(&output);
+    let text = common::stdout(&output);
+    assert!(text.contains("why: "), "{text}");
+    assert!(text.contains("rivotril in aliases"), "{text}");
+    assert!(text.contains("(synonym of Rivotril)"), "{text}");
+}

@@ -1,0 +1,98 @@
+//! Blended term statistics: how rare a word is, judged once per document
+//! and shared by the word's synonyms.
+//!
+//! BM25 weighs a term by how rare it is, and tantivy counts rarity field by
+//! field. Left alone, that misleads twice:
+//!
+//! - A common word is rare among titles: "benzodiazepines" is in most
+//!   bodies but one title, so a title match on it would outweigh the
+//!   question's truly rare word ("opioids"). As BM25F and Elasticsearch's
+//!   `combined_fields` do, every field uses the word's document frequency
+//!   (the most of any field).
+//! - A rare synonym outweighs the common word it stands for ("Rivotril" is
+//!   in three documents, "clonazepam" in fourteen), so a document naming a
+//!   brand would outrank one about the drug, and the synonym would beat the
+//!   word as typed. As Lucene's blended term query does, the one-word
+//!   alternatives of a word are scored as if each were as common as the
+//!   most common of them.
+
+use std::collections::HashMap;
+
+use tantivy::query::Bm25StatisticsProvider;
+use tantivy::schema::Field;
+use tantivy::{Searcher, Term};
+
+/// Document frequencies with the terms of each synonym group blended.
+pub struct BlendedStatistics<'a> {
+    searcher: &'a Searcher,
+    blended: HashMap<Term, u64>,
+}
+
+impl<'a> BlendedStatistics<'a> {
+    /// Blends the statistics of the question's `groups`: each a query word's
+    /// alternatives (the word as typed and its synonyms), each alternative
+    /// a list of analysed terms (a word or a phrase).
+    pub fn new(
+        searcher: &'a Searcher,
+        fields: &[Field],
+        groups: &[Vec<Vec<String>>],
+    ) -> tantivy::Result<BlendedStatistics<'a>> {
+        // Document frequency of each term: the most of any field.
+        let mut documents: HashMap<&str, u64> = HashMap::new();
+        for term in groups.iter().flatten().flatten() {
+            if documents.contains_key(term.as_str()) {
+                continue;
+            }
+            let mut most = 0;
+            for &field in fields {
+                most = most.max(searcher.doc_freq(&Term::from_field_text(field, term))?);
+            }
+            documents.insert(term, most);
+        }
+        let mut blended_frequency = documents.clone();
+        for group in groups.iter().filter(|group| group.len() > 1) {
+            // A phrase is as common as its rarest word.
+            let most = group
+                .iter()
+                .map(|terms| {
+                    terms
+                        .iter()
+                        .map(|term| documents[term.as_str()])
+                        .min()
+                        .unwrap_or(0)
+                })
+                .max()
+                .unwrap_or(0);
+            for alternative in group {
+                if let [term] = alternative.as_slice() {
+                    let entry = blended_frequency.entry(term).or_default();
+                    *entry = (*entry).max(most);
+                }
+            }
+        }
+        let mut blended = HashMap::new();
+        for &field in fields {
+            for (term, &frequency) in &blended_frequency {
+                blended.insert(Term::from_field_text(field, term), frequency);
+            }
+        }
+        Ok(BlendedStatistics { searcher, blended })
+    }
+}
+
+impl Bm25StatisticsProvider for BlendedStatistics<'_> {
+    fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
+        self.searcher.total_num_tokens(field)
+    }
+
+    fn total_num_docs(&self) -> tantivy::Result<u64> {
+        self.searcher.total_num_docs()
+    }
+
+    fn doc_freq(&self, term: &Term) -> tantivy::Result<u64> {
+        match self.blended.get(term) {
+            Some(&blended) => Ok(blended),
+            None => self.searcher.doc_freq(term),
+        }
+    }
+}
