@@ -61,6 +61,10 @@ pub struct Report {
 
 /// Reads a judged question set.
 pub fn load(path: &Path) -> Result<Vec<Judged>> {
+    read_json(path)
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
     let text = std::fs::read_to_string(path).map_err(|err| Error::read(path, err))?;
     serde_json::from_str(&text).map_err(|err| Error::Read {
         path: path.to_path_buf(),
@@ -87,11 +91,7 @@ pub type Run = HashMap<String, Vec<String>>;
 
 /// Reads a run file: a JSON object mapping each question to ranked ids.
 pub fn load_run(path: &Path) -> Result<Run> {
-    let text = std::fs::read_to_string(path).map_err(|err| Error::read(path, err))?;
-    serde_json::from_str(&text).map_err(|err| Error::Read {
-        path: path.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, err.to_string()),
-    })
+    read_json(path)
 }
 
 /// Scores another engine's run on the same questions; a question the run

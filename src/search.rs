@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{Bm25StatisticsProvider, EnableScoring};
+use tantivy::DocSet;
 use tantivy::Term;
 
 use crate::blend::BlendedStatistics;
@@ -139,7 +140,14 @@ fn explain(
         .filter_map(|part| {
             let scoring = EnableScoring::enabled_from_statistics_provider(statistics, searcher);
             let weight = part.query.weight(scoring).ok()?;
-            let score = weight.explain(segment, address.doc_id).ok()?.value();
+            // Scored directly rather than through `Weight::explain`: tantivy's
+            // phrase explain seeks backwards when the phrase's first match
+            // comes after this document.
+            let mut scorer = weight.scorer(segment, 1.0).ok()?;
+            if scorer.doc() > address.doc_id || scorer.seek(address.doc_id) != address.doc_id {
+                return None;
+            }
+            let score = scorer.score();
             let via = match &part.origin {
                 query::Origin::Synonym { of } => Some(format!("synonym of {of}")),
                 query::Origin::Typed => corrections
@@ -273,6 +281,7 @@ pub fn search(
     let corrected: Vec<(String, String)> = results
         .corrections
         .iter()
+        .filter(|_| request.explain)
         .map(|correction| {
             let terms = crate::analysis::tokens(&mut analyzer, &correction.to);
             let terms: Vec<String> = terms.into_iter().map(|token| token.term).collect();

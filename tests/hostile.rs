@@ -182,3 +182,15 @@ fn garbled_or_truncated_segment_files_are_detected_and_rebuilt() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn explain_survives_phrases_that_match_only_later_documents() {
+    // Found by the property tests: explaining a hit scored a synonym
+    // phrase ("restless legs syndrome" for RLS) whose first match came after
+    // the hit, and tantivy's phrase explain asserted on seeking backwards.
+    let kb = TestKb::real();
+    for query in ["rls(", "RLS", "GAD sleep", "coming off benzos"] {
+        let output = kb.run(&["search", "--explain", "--json", "--", query]);
+        assert_success(&output);
+    }
+}
