@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::doc::Kind;
 use crate::error::Error;
 use crate::eval;
-use crate::kb::{BuildReport, KnowledgeBase, Notice};
+use crate::kb::{BuildKind, BuildReport, KnowledgeBase, Notice};
 use crate::render::{self, Format, Human, JsonResults};
 use crate::search::{self, SearchRequest};
 use crate::synonyms::Synonyms;
@@ -99,8 +99,15 @@ enum Command {
     /// Answer a question with ranked documents and highlighted passages.
     #[command(after_help = SEARCH_EXAMPLES)]
     Search(SearchArgs),
-    /// Rebuild the index from the corpus.
-    Index,
+    /// Bring the index up to date with the corpus.
+    ///
+    /// Re-reads only the files added, changed or removed since the last
+    /// build; --full reads every file and writes a new index.
+    Index {
+        /// Rebuild from every file instead of updating.
+        #[arg(long)]
+        full: bool,
+    },
     /// Print one document in full.
     Show {
         /// The document's id, as 'medkb list' shows it.
@@ -231,8 +238,8 @@ fn dispatch(
 ) -> anyhow::Result<()> {
     match command {
         Command::Search(args) => search_command(args, kb, human, out),
-        Command::Index => {
-            let report = kb.build()?;
+        Command::Index { full } => {
+            let report = kb.build(*full)?;
             warn_skipped(&report);
             writeln!(out, "{}", build_summary(&report, kb))?;
             Ok(())
@@ -386,12 +393,22 @@ fn warn_skipped(report: &BuildReport) {
 }
 
 fn build_summary(report: &BuildReport, kb: &KnowledgeBase) -> String {
-    let mut summary = format!(
-        "indexed {} documents into {} in {:.2} s",
-        report.documents,
-        kb.index_dir().display(),
-        report.elapsed.as_secs_f64()
-    );
+    let index = kb.index_dir().display();
+    let seconds = report.elapsed.as_secs_f64();
+    let mut summary = match report.kind {
+        BuildKind::Full => format!(
+            "indexed {} documents into {index} in {seconds:.2} s",
+            report.documents
+        ),
+        BuildKind::Update => format!(
+            "updated {index} in {seconds:.2} s: {} added, {} changed, {} removed; {} documents",
+            report.added, report.changed, report.removed, report.documents
+        ),
+        BuildKind::UpToDate => format!(
+            "{index} is up to date: {} documents (use --full to rebuild anyway)",
+            report.documents
+        ),
+    };
     match report.skipped.len() {
         0 => {}
         1 => summary.push_str(&format!("; skipped {}", report.skipped[0])),

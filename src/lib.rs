@@ -20,6 +20,7 @@ pub mod corpus;
 pub mod doc;
 pub mod error;
 pub mod eval;
+pub mod exclusion;
 pub mod frontmatter;
 pub mod index;
 pub mod kb;

@@ -17,6 +17,7 @@ use tantivy::Term;
 
 use crate::analysis;
 use crate::doc::Kind;
+use crate::exclusion::Excluded;
 use crate::index::Fields;
 use crate::snippet::Sought;
 use crate::synonyms::{Phrase, Synonyms};
@@ -187,6 +188,11 @@ impl Compiler<'_> {
                 Occur::MustNot => TantivyOccur::MustNot,
             };
             if let Some(query) = self.node(&clause.node, negated != excluded) {
+                let query = if excluded {
+                    Box::new(Excluded(query))
+                } else {
+                    query
+                };
                 out.push((occur, query));
             }
             index += 1;
