@@ -425,7 +425,11 @@ fn report(err: &anyhow::Error) -> i32 {
             return 0;
         }
     }
-    let message = format!("{err:#}");
+    // medkb's own errors already name their cause; anyhow's chain would repeat it.
+    let message = match err.downcast_ref::<Error>() {
+        Some(own) => own.to_string(),
+        None => format!("{err:#}"),
+    };
     eprintln!(
         "medkb: {}",
         render::terminal_safe(&message).replace('\n', " ")

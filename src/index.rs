@@ -144,6 +144,9 @@ impl Fields {
 /// Memory for each indexing thread of a full build; tantivy's floor is 15 MB.
 const FULL_BUILD_HEAP_PER_THREAD: usize = 48 * 1024 * 1024;
 
+/// Corpora this large are indexed on every core.
+const PARALLEL_BUILD_MIN_DOCUMENTS: usize = 5_000;
+
 /// Memory for the one thread of an update, which adds a few documents.
 const UPDATE_HEAP: usize = 20 * 1024 * 1024;
 
@@ -168,12 +171,18 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// A writer for a new, empty index in the empty folder `dir`, indexing
-    /// on every core.
-    pub fn create(dir: &Path) -> Result<Writer> {
+    /// A writer for a new, empty index of about `documents` documents in the
+    /// empty folder `dir`. A large one is indexed on every core; a small one
+    /// on one, which keeps it in one segment with the documents in corpus
+    /// order, so that equal scores rank the same way after every build.
+    pub fn create(dir: &Path, documents: usize) -> Result<Writer> {
         let fail = |err| Error::tantivy(dir, err);
         let index = Index::create_in_dir(dir, Fields::schema()).map_err(fail)?;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let threads = if documents < PARALLEL_BUILD_MIN_DOCUMENTS {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+        };
         let writer = index
             .writer_with_num_threads(threads, threads * FULL_BUILD_HEAP_PER_THREAD)
             .map_err(fail)?;
@@ -264,7 +273,9 @@ impl Opened {
             reason,
         };
         let manifest = Manifest::load(dir)?;
-        let index = Index::open_in_dir(dir).map_err(|err| damaged(err.to_string()))?;
+        let index = crate::published::Published::open(dir)
+            .and_then(Index::open)
+            .map_err(|err| damaged(err.to_string()))?;
         let fields = Fields::from_schema(&index.schema())
             .ok_or_else(|| damaged("its schema is not medkb's".into()))?;
         analysis::register(&index);

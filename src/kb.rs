@@ -287,7 +287,7 @@ fn full_build(
     started: Instant,
 ) -> Result<BuildReport> {
     let staging = lock.stage()?;
-    let mut writer = Writer::create(&staging.path)?;
+    let mut writer = Writer::create(&staging.path, scan.files.len())?;
     let mut paths_by_id: HashMap<String, String> = HashMap::new();
     let mut records = Vec::with_capacity(scan.files.len());
     let mut documents = 0;

@@ -26,6 +26,7 @@ pub mod index;
 pub mod kb;
 pub mod manifest;
 pub mod markdown;
+pub mod published;
 pub mod query;
 pub mod related;
 pub mod render;
