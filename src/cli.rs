@@ -23,11 +23,13 @@ Examples:
   medkb show clonazepam                  read one document
   medkb related baclofen                 its sources, the notes citing it, similar documents
   medkb list --kind article              what the knowledge base holds
+  medkb check                            lint the corpus: ids, citations, spun text, web chrome
   medkb eval tests/relevance.json        measure the ranking against judged questions
   medkb eval tests/relevance.json --baseline tests/fts5-run.json   side by side with SQLite FTS5
 
 Exit codes: 0 success (also when nothing matches), 1 file system error, 2 usage error,
-3 corpus problem, 4 index problem, 5 another process is rebuilding the index, 6 unknown id.
+3 corpus problem, 4 index problem, 5 another process is rebuilding the index, 6 unknown id,
+7 'medkb check' found errors.
 
 medkb is not medical advice: talk to a doctor or pharmacist about your own treatment.";
 
@@ -135,6 +137,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Lint the corpus: duplicate ids, citations of missing documents, notes
+    /// without sources, names claimed by two drugs, empty documents, spun
+    /// text, leftover web chrome, synonyms that find nothing.
+    #[command(after_help = check_help())]
+    Check {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also list the findings that files allow with 'check-allow'.
+        #[arg(long)]
+        all: bool,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
     /// List every document: id, kind and title.
     List {
         /// Only articles or only notes.
@@ -190,6 +207,33 @@ struct SearchArgs {
     format: FormatArg,
 }
 
+/// The rules of `medkb check`, for its `--help`.
+fn check_help() -> String {
+    let mut help = String::from("Rules:\n");
+    for rule in crate::check::RULES {
+        help.push_str(&format!(
+            "  {:<15} {:<8} {}\n",
+            rule.name, rule.severity, rule.finds
+        ));
+    }
+    help.push_str(
+        "
+A file that is a deliberate exception to a rule says so in its front matter,
+with the reason in a comment:
+  check-allow: [spun-text]   # kept as written; the note on it points this out
+Its findings of that rule are then listed only with --all and not counted.
+
+Examples:
+  medkb check                 findings as file:line: severity[rule]: message
+  medkb check --json          JSON for scripts (schema in the README)
+  medkb check --strict        fail on warnings too
+
+Exit codes: 0 no errors (warnings are allowed unless --strict), 7 errors found,
+3 the corpus folder is missing.",
+    );
+    help
+}
+
 fn parse_kind(text: &str) -> Result<Kind, String> {
     text.parse()
 }
@@ -215,8 +259,8 @@ pub fn run() -> i32 {
     let kb = KnowledgeBase::new(&cli.corpus, &cli.index);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let result =
-        dispatch(&cli.command, &kb, Human { color }, &mut out).and_then(|()| Ok(out.flush()?));
+    let result = dispatch(&cli.command, &cli.corpus, &kb, Human { color }, &mut out)
+        .and_then(|()| Ok(out.flush()?));
     match result {
         Ok(()) => 0,
         Err(err) => report(&err),
@@ -225,6 +269,7 @@ pub fn run() -> i32 {
 
 fn dispatch(
     command: &Command,
+    corpus: &std::path::Path,
     kb: &KnowledgeBase,
     human: Human,
     out: &mut dyn Write,
@@ -290,6 +335,30 @@ fn dispatch(
                     }),
                 )?,
                 (Some(baseline), false) => render::eval_comparison(out, &report, baseline)?,
+            }
+            Ok(())
+        }
+        Command::Check { json, all, strict } => {
+            let report = crate::check::check(corpus)?;
+            if *json {
+                render::json(out, &report)?;
+            } else {
+                human.check_report(out, &report, *all)?;
+            }
+            let failing = report.errors + if *strict { report.warnings } else { 0 };
+            if failing > 0 {
+                out.flush()?;
+                let noun = match (*strict, failing) {
+                    (false, 1) => "1 error".to_string(),
+                    (false, n) => format!("{n} errors"),
+                    (true, 1) => "1 error or warning (--strict)".to_string(),
+                    (true, n) => format!("{n} errors and warnings (--strict)"),
+                };
+                return Err(Error::CheckFailed {
+                    path: corpus.to_path_buf(),
+                    problems: noun,
+                }
+                .into());
             }
             Ok(())
         }

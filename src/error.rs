@@ -60,6 +60,12 @@ pub enum Error {
 
     #[error("no document with id '{id}' (run 'medkb list' to see the ids)")]
     UnknownId { id: String },
+
+    #[error(
+        "the check of {} found {problems} (fix them, or see 'medkb check --help' for deliberate exceptions)",
+        .path.display()
+    )]
+    CheckFailed { path: PathBuf, problems: String },
 }
 
 impl Error {
@@ -75,6 +81,7 @@ impl Error {
             | Error::Tantivy { .. } => 4,
             Error::IndexBusy { .. } => 5,
             Error::UnknownId { .. } => 6,
+            Error::CheckFailed { .. } => 7,
             Error::Read { .. } | Error::Write { .. } => 1,
         }
     }

@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod blend;
+pub mod check;
 pub mod cli;
 pub mod corpus;
 pub mod doc;

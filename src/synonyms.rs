@@ -77,41 +77,19 @@ impl Synonyms {
 
     /// Adds rules in the Solr format; returns the lines that could not be used.
     pub fn add_rules(&mut self, text: &str) -> Vec<LineProblem> {
-        let mut analyzer = analysis::english();
-        let mut problems = Vec::new();
-        for (index, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
-            let (left, right) = match line.split_once("=>") {
-                Some((left, right)) => (left, Some(right)),
-                None => (line, None),
-            };
-            let from = entries(&mut analyzer, left);
-            let to = right.map(|right| entries(&mut analyzer, right));
-            let usable = match &to {
-                Some(to) => !from.is_empty() && !to.is_empty(),
-                None => from.len() >= 2,
-            };
-            if !usable {
-                problems.push(LineProblem {
-                    line: index + 1,
-                    message: "needs two entries separated by ',' (or 'a => b')".into(),
-                });
-                continue;
-            }
-            match to {
+        let (rules, problems) = parse_rules(text);
+        for rule in &rules {
+            match &rule.to {
                 Some(to) => {
-                    for entry in &from {
+                    for entry in &rule.from {
                         self.add(entry, to.iter());
                     }
                 }
                 None => {
-                    for entry in &from {
+                    for entry in &rule.from {
                         self.add(
                             entry,
-                            from.iter().filter(|other| other.key() != entry.key()),
+                            rule.from.iter().filter(|other| other.key() != entry.key()),
                         );
                     }
                 }
@@ -162,6 +140,57 @@ impl Synonyms {
     pub fn is_empty(&self) -> bool {
         self.expansions.is_empty()
     }
+}
+
+/// One usable line of a synonyms file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// 1-based line in the file.
+    pub line: usize,
+    /// The rule as written, without its comment: `a, b => c`.
+    pub text: String,
+    /// The entries before `=>`, or all of them in an equivalence group.
+    pub from: Vec<Phrase>,
+    /// The entries after `=>`; `None` when every entry means every other.
+    pub to: Option<Vec<Phrase>>,
+}
+
+/// Reads rules in the Solr format (`a, b, c` or `a, b => c`), one a line,
+/// `#` starting a comment; returns the usable rules and the lines that are not.
+pub fn parse_rules(text: &str) -> (Vec<Rule>, Vec<LineProblem>) {
+    let mut analyzer = analysis::english();
+    let mut rules = Vec::new();
+    let mut problems = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (left, right) = match line.split_once("=>") {
+            Some((left, right)) => (left, Some(right)),
+            None => (line, None),
+        };
+        let from = entries(&mut analyzer, left);
+        let to = right.map(|right| entries(&mut analyzer, right));
+        let usable = match &to {
+            Some(to) => !from.is_empty() && !to.is_empty(),
+            None => from.len() >= 2,
+        };
+        if usable {
+            rules.push(Rule {
+                line: index + 1,
+                text: line.to_string(),
+                from,
+                to,
+            });
+        } else {
+            problems.push(LineProblem {
+                line: index + 1,
+                message: "needs two entries separated by ',' (or 'a => b')".into(),
+            });
+        }
+    }
+    (rules, problems)
 }
 
 fn entries(analyzer: &mut TextAnalyzer, side: &str) -> Vec<Phrase> {
