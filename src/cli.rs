@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::doc::Kind;
 use crate::error::Error;
 use crate::eval;
+use crate::export;
 use crate::kb::{BuildReport, KnowledgeBase, Notice};
 use crate::render::{self, Format, Human, JsonResults};
 use crate::search::{self, SearchRequest};
@@ -24,6 +25,7 @@ Examples:
   medkb related baclofen                 its sources, the notes citing it, similar documents
   medkb list --kind article              what the knowledge base holds
   medkb check                            lint the corpus: ids, citations, spun text, web chrome
+  medkb export --format opensearch --out export/   bulk body and index definition for a cluster
   medkb eval tests/relevance.json        measure the ranking against judged questions
   medkb eval tests/relevance.json --baseline tests/fts5-run.json   side by side with SQLite FTS5
 
@@ -96,6 +98,12 @@ enum FormatArg {
     Html,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Opensearch,
+    Ndjson,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Answer a question with ranked documents and highlighted passages.
@@ -152,6 +160,27 @@ enum Command {
         #[arg(long)]
         strict: bool,
     },
+    /// Write the documents for another search engine: an OpenSearch or
+    /// Elasticsearch bulk body and index definition, or plain NDJSON.
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Export {
+        /// opensearch: a _bulk body (with --out, also the index definition);
+        /// ndjson: one document a line (what Quickwit ingests).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: ExportFormat,
+        /// Write the files into this folder (created if missing) instead of
+        /// printing to stdout.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the index definition (settings, analyzers, mappings)
+        /// instead of the documents.
+        #[arg(long, conflicts_with = "out")]
+        definition: bool,
+        /// The index the documents go to: in the bulk action lines and the
+        /// file names.
+        #[arg(long, value_name = "NAME", default_value = "medkb")]
+        index_name: String,
+    },
     /// List every document: id, kind and title.
     List {
         /// Only articles or only notes.
@@ -206,6 +235,18 @@ struct SearchArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Human)]
     format: FormatArg,
 }
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  medkb export --format opensearch --out export/
+      export/medkb-index.json (index definition) and export/medkb-bulk.ndjson
+  curl -XPUT localhost:9200/medkb -H 'Content-Type: application/json' --data-binary @export/medkb-index.json
+  curl -XPOST localhost:9200/_bulk -H 'Content-Type: application/x-ndjson' --data-binary @export/medkb-bulk.ndjson
+  medkb export --format opensearch --definition      the index definition on stdout
+  medkb export --format ndjson > medkb.ndjson        one document a line, for Quickwit
+
+The index is rebuilt first if it is older than the corpus. The README's
+'Scaling out' section says what ranks differently there.";
 
 /// The rules of `medkb check`, for its `--help`.
 fn check_help() -> String {
@@ -362,6 +403,20 @@ fn dispatch(
             }
             Ok(())
         }
+        Command::Export {
+            format,
+            out: dir,
+            definition,
+            index_name,
+        } => export_command(
+            *format,
+            dir.as_deref(),
+            *definition,
+            index_name,
+            corpus,
+            kb,
+            out,
+        ),
         Command::List { kind, json } => {
             let opened = open(kb)?;
             let mut docs = opened.all_docs()?;
@@ -420,6 +475,89 @@ fn search_command(
         Format::Html => render::html_page(out, &results)?,
         Format::Human if results.hits.is_empty() => human.no_results(out, &results)?,
         Format::Human => human.results(out, &results)?,
+    }
+    Ok(())
+}
+
+fn export_command(
+    format: ExportFormat,
+    dir: Option<&std::path::Path>,
+    definition: bool,
+    index_name: &str,
+    corpus: &std::path::Path,
+    kb: &KnowledgeBase,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if !export::is_index_name(index_name) {
+        let message = format!(
+            "'{index_name}' cannot name an index (use lower case, no spaces or \\/*?\"<>|,#:, not starting with - _ +)"
+        );
+        return Err(Error::Usage { message }.into());
+    }
+    if definition && format == ExportFormat::Ndjson {
+        let message =
+            "--definition is the index definition of --format opensearch; ndjson has none".into();
+        return Err(Error::Usage { message }.into());
+    }
+    let opened = open(kb)?;
+    let mut docs = opened.all_docs()?;
+    docs.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+    let synonyms_path = corpus.join(crate::corpus::SYNONYMS_FILE);
+    let synonyms_text = std::fs::read_to_string(&synonyms_path).unwrap_or_default();
+    let (file_rules, problems) = crate::synonyms::parse_rules(&synonyms_text);
+    for problem in problems {
+        eprintln!(
+            "medkb: {}:{}: {} (left out of the export)",
+            synonyms_path.display(),
+            problem.line,
+            problem.message
+        );
+    }
+    let rules = export::synonym_rules(&file_rules, &opened.drug_names()?);
+    let definition_json = || -> anyhow::Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec_pretty(&export::index_definition(&rules))?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    };
+    let Some(dir) = dir else {
+        match (format, definition) {
+            (ExportFormat::Opensearch, true) => out.write_all(&definition_json()?)?,
+            (ExportFormat::Opensearch, false) => export::write_bulk(out, &docs, index_name)?,
+            (ExportFormat::Ndjson, _) => export::write_ndjson(out, &docs)?,
+        }
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|err| Error::Write {
+        path: dir.to_path_buf(),
+        source: err,
+    })?;
+    let write = |name: String, bytes: &[u8]| -> anyhow::Result<PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|err| Error::Write {
+            path: path.clone(),
+            source: err,
+        })?;
+        Ok(path)
+    };
+    let mut documents = Vec::new();
+    match format {
+        ExportFormat::Opensearch => {
+            export::write_bulk(&mut documents, &docs, index_name)?;
+            let bulk = write(format!("{index_name}-bulk.ndjson"), &documents)?;
+            let index = write(format!("{index_name}-index.json"), &definition_json()?)?;
+            writeln!(
+                out,
+                "wrote {} documents to {} and the index definition to {}",
+                docs.len(),
+                bulk.display(),
+                index.display()
+            )?;
+        }
+        ExportFormat::Ndjson => {
+            export::write_ndjson(&mut documents, &docs)?;
+            let path = write(format!("{index_name}.ndjson"), &documents)?;
+            writeln!(out, "wrote {} documents to {}", docs.len(), path.display())?;
+        }
     }
     Ok(())
 }

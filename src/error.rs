@@ -58,6 +58,10 @@ pub enum Error {
     #[error("the query is empty (try: medkb search \"restless legs\")")]
     EmptyQuery,
 
+    /// Arguments that clap accepts one by one but not together.
+    #[error("{message}")]
+    Usage { message: String },
+
     #[error("no document with id '{id}' (run 'medkb list' to see the ids)")]
     UnknownId { id: String },
 
@@ -72,7 +76,7 @@ impl Error {
     /// The process exit code for this error, as documented in the README.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::EmptyQuery => 2,
+            Error::EmptyQuery | Error::Usage { .. } => 2,
             Error::CorpusMissing { .. } | Error::CorpusNotAFolder { .. } => 3,
             Error::NotAnIndex { .. }
             | Error::NoIndex { .. }

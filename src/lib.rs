@@ -21,6 +21,7 @@ pub mod corpus;
 pub mod doc;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod frontmatter;
 pub mod index;
 pub mod kb;
