@@ -21,7 +21,7 @@ use crate::corpus::{self, Corpus, SourceFile};
 use crate::doc::{Doc, Kind};
 use crate::error::Result;
 use crate::frontmatter;
-use crate::synonyms::{self, Phrase};
+use crate::synonyms::{self, Occurrences};
 
 /// How much a finding matters: errors fail the check, warnings do not
 /// (unless `--strict`).
@@ -338,7 +338,7 @@ fn check_document(entry: &Checked, ids: &HashSet<&str>, findings: &mut Vec<Findi
     }
     let dir = file.path.parent().unwrap_or(Path::new("."));
     for (line, content) in body_lines(text, *body_line) {
-        for target in link_targets(content) {
+        for target in link_targets(&without_code(content)) {
             if !dir.join(target).exists() {
                 findings.push(finding(
                     BROKEN_LINK,
@@ -440,7 +440,13 @@ fn check_synonyms(path: &Path, rel: &str, checked: &[Checked], findings: &mut Ve
             problem.message,
         ));
     }
-    let occurrences = Occurrences::of(checked.iter().map(|entry| &entry.doc));
+    let texts = checked.iter().flat_map(|entry| {
+        let doc = &entry.doc;
+        [&doc.title, &doc.body]
+            .into_iter()
+            .chain(doc.aliases.iter())
+    });
+    let occurrences = Occurrences::of(texts.map(String::as_str));
     for rule in rules {
         let (wanted, what) = match &rule.to {
             Some(to) => (to, "nothing right of '=>'"),
@@ -457,58 +463,6 @@ fn check_synonyms(path: &Path, rel: &str, checked: &[Checked], findings: &mut Ve
                 ),
             ));
         }
-    }
-}
-
-/// Every analysed term of the corpus at its position, field by field, to
-/// tell whether a phrase occurs anywhere.
-struct Occurrences {
-    /// (field number, position) → term
-    at: HashMap<(usize, usize), String>,
-    /// term → where it starts
-    starts: HashMap<String, Vec<(usize, usize)>>,
-}
-
-impl Occurrences {
-    fn of<'a>(docs: impl Iterator<Item = &'a Doc>) -> Occurrences {
-        let mut analyzer = analysis::english();
-        let mut occurrences = Occurrences {
-            at: HashMap::new(),
-            starts: HashMap::new(),
-        };
-        let mut field = 0;
-        for doc in docs {
-            let texts = [&doc.title, &doc.body]
-                .into_iter()
-                .chain(doc.aliases.iter());
-            for text in texts {
-                field += 1;
-                for token in analysis::tokens(&mut analyzer, text) {
-                    occurrences
-                        .starts
-                        .entry(token.term.clone())
-                        .or_default()
-                        .push((field, token.position));
-                    occurrences.at.insert((field, token.position), token.term);
-                }
-            }
-        }
-        occurrences
-    }
-
-    fn contains(&self, phrase: &Phrase) -> bool {
-        let Some((_, first)) = phrase.terms.first() else {
-            return false;
-        };
-        self.starts.get(first).is_some_and(|starts| {
-            starts.iter().any(|&(field, start)| {
-                phrase.terms.iter().all(|(offset, term)| {
-                    self.at
-                        .get(&(field, start + offset))
-                        .is_some_and(|found| found == term)
-                })
-            })
-        })
     }
 }
 
@@ -580,6 +534,11 @@ fn unquoted(line: &str) -> String {
         }
     }
     out
+}
+
+/// `line` without its code spans: a link in backticks is an example.
+fn without_code(line: &str) -> String {
+    line.split('`').step_by(2).collect::<Vec<_>>().join(" ")
 }
 
 /// Relative link targets of a Markdown line: `[text](../articles/x.md)`.
@@ -889,6 +848,14 @@ mod tests {
         assert_eq!(
             unquoted("keeps \"a/represents/functions as\" and `x/y/z`, “Leave a comment”."),
             "keeps   and  ,  ."
+        );
+    }
+
+    #[test]
+    fn links_in_code_spans_are_examples() {
+        assert_eq!(
+            link_targets(&without_code("as `[t](../articles/<id>.md)` and [u](u.md)")),
+            vec!["u.md"]
         );
     }
 

@@ -24,6 +24,8 @@ Examples:
   medkb show clonazepam                  read one document
   medkb related baclofen                 its sources, the notes citing it, similar documents
   medkb list --kind article              what the knowledge base holds
+  medkb add page.html --source https://example.org/page   import a saved web page as an article
+  medkb note new \"Zolpidem\"               start corpus/notes/zolpidem.md from the template
   medkb check                            lint the corpus: ids, citations, spun text, web chrome
   medkb export --format opensearch --out export/   bulk body and index definition for a cluster
   medkb eval tests/relevance.json        measure the ranking against judged questions
@@ -31,7 +33,7 @@ Examples:
 
 Exit codes: 0 success (also when nothing matches), 1 file system error, 2 usage error,
 3 corpus problem, 4 index problem, 5 another process is rebuilding the index, 6 unknown id,
-7 'medkb check' found errors.
+7 'medkb check' found errors, 8 the file or id exists already (nothing was overwritten).
 
 medkb is not medical advice: talk to a doctor or pharmacist about your own treatment.";
 
@@ -145,6 +147,32 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import articles into corpus/articles/: plain text (the first line is
+    /// the title), Markdown, or web pages saved as HTML. Then update the index.
+    #[command(after_help = ADD_EXAMPLES)]
+    Add {
+        /// The files to import.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Where the article came from (a URL), recorded as its source
+        /// instead of the file's path. One FILE only.
+        #[arg(long, value_name = "URL")]
+        source: Option<String>,
+        /// The id (and file name) instead of one made from the title. One FILE only.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+        /// The title instead of the one found in the file. One FILE only.
+        #[arg(long, value_name = "TITLE")]
+        title: Option<String>,
+        /// Replace the article that already has this id.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Curated notes.
+    Note {
+        #[command(subcommand)]
+        command: NoteCommand,
+    },
     /// Lint the corpus: duplicate ids, citations of missing documents, notes
     /// without sources, names claimed by two drugs, empty documents, spun
     /// text, leftover web chrome, synonyms that find nothing.
@@ -192,6 +220,21 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum NoteCommand {
+    /// Start a note: writes corpus/notes/<id>.md from the template and
+    /// prints its path. Never overwrites.
+    #[command(after_help = NOTE_EXAMPLES)]
+    New {
+        /// The note's title.
+        #[arg(required = true, value_name = "TITLE")]
+        title: Vec<String>,
+        /// The id (and file name) instead of one made from the title.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+    },
+}
+
 #[derive(Debug, Args)]
 struct SearchArgs {
     /// The question, in your own words.
@@ -235,6 +278,32 @@ struct SearchArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Human)]
     format: FormatArg,
 }
+
+const ADD_EXAMPLES: &str = "\
+Examples:
+  medkb add leaflet.txt                       plain text: the first line is the title
+  medkb add notes-from-web.md                 Markdown, with or without front matter
+  medkb add page.html --source https://example.org/clonazepam
+                                              a saved web page: navigation, scripts,
+                                              comment forms and share buttons are dropped
+  medkb add page.html --title \"Clonazepam and sleep\" --id clonazepam-and-sleep
+  medkb add page.html --force                 replace the article with the same id
+
+Each article gets front matter: id (from the title), title, kind: article, source,
+and the drugs it names (the titles and aliases of the drug notes). An article much
+like one already there is reported on stderr. Nothing is written if any file
+fails. Exit codes: 8 an article has that id already (use --force or --id),
+2 a file without title or text, 1 a file that cannot be read.";
+
+const NOTE_EXAMPLES: &str = "\
+Examples:
+  medkb note new \"Zolpidem\"                   corpus/notes/zolpidem.md
+  medkb note new \"Sleep hygiene\" --id sleep-habits
+  $EDITOR \"$(medkb note new \"Zolpidem\")\"     start it and open it
+
+The template has the front matter of the corpus's notes (id, title, kind, aliases,
+tags, drugs, sources) and their sections. 'medkb check' reports the note until its
+sources are filled in. Exit code 8 if the id or file exists already.";
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:
@@ -401,6 +470,67 @@ fn dispatch(
                 }
                 .into());
             }
+            Ok(())
+        }
+        Command::Add {
+            files,
+            source,
+            id,
+            title,
+            force,
+        } => {
+            if files.len() > 1 && (source.is_some() || id.is_some() || title.is_some()) {
+                let message =
+                    "--source, --id and --title describe one file (add the files one at a time)"
+                        .into();
+                return Err(Error::Usage { message }.into());
+            }
+            let options = crate::import::AddOptions {
+                source: source.clone(),
+                id: id.clone(),
+                title: title.clone(),
+                force: *force,
+            };
+            let added = crate::import::add(corpus, files, &options, |_| {})?;
+            for each in &added {
+                let verb = if each.replaced { "replaced" } else { "added" };
+                let drugs = match each.article.drugs.as_slice() {
+                    [] => String::new(),
+                    drugs => format!(" (drugs: {})", drugs.join(", ")),
+                };
+                let line = format!("{verb} {}: {}{drugs}", each.rel, each.article.title);
+                writeln!(out, "{}", render::terminal_safe(&line))?;
+                for similar in &each.similar {
+                    let line = format!("{} looks like a duplicate: {similar}", each.rel);
+                    eprintln!("medkb: {}", render::terminal_safe(&line));
+                }
+            }
+            match kb.build() {
+                Ok(report) => {
+                    warn_skipped(&report);
+                    writeln!(out, "{}", build_summary(&report, kb))?;
+                }
+                Err(Error::IndexBusy { .. }) => eprintln!(
+                    "medkb: another process is rebuilding the index; the next search brings it up to date"
+                ),
+                Err(err) => return Err(err.into()),
+            }
+            Ok(())
+        }
+        Command::Note {
+            command: NoteCommand::New { title, id },
+        } => {
+            let (path, _) = crate::import::new_note(corpus, &title.join(" "), id.as_deref())?;
+            // As reached from here, so that "$EDITOR $(medkb note new X)" opens it.
+            let shown = match path.file_name() {
+                Some(name) => corpus.join("notes").join(name),
+                None => path,
+            };
+            writeln!(
+                out,
+                "{}",
+                render::terminal_safe(&shown.display().to_string())
+            )?;
             Ok(())
         }
         Command::Export {

@@ -65,6 +65,9 @@ pub enum Error {
     #[error("no document with id '{id}' (run 'medkb list' to see the ids)")]
     UnknownId { id: String },
 
+    #[error("{} {what}", .path.display())]
+    Exists { path: PathBuf, what: String },
+
     #[error(
         "the check of {} found {problems} (fix them, or see 'medkb check --help' for deliberate exceptions)",
         .path.display()
@@ -86,6 +89,7 @@ impl Error {
             Error::IndexBusy { .. } => 5,
             Error::UnknownId { .. } => 6,
             Error::CheckFailed { .. } => 7,
+            Error::Exists { .. } => 8,
             Error::Read { .. } | Error::Write { .. } => 1,
         }
     }

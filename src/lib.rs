@@ -23,6 +23,7 @@ pub mod error;
 pub mod eval;
 pub mod export;
 pub mod frontmatter;
+pub mod import;
 pub mod index;
 pub mod kb;
 pub mod manifest;

@@ -193,13 +193,62 @@ pub fn parse_rules(text: &str) -> (Vec<Rule>, Vec<LineProblem>) {
     (rules, problems)
 }
 
+/// Where the analysed terms of some texts stand, to tell whether a phrase
+/// occurs in any of them (a synonym that can match, a drug name in an article).
+pub struct Occurrences {
+    /// (text number, position) → term
+    at: HashMap<(usize, usize), String>,
+    /// term → where it stands
+    starts: HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl Occurrences {
+    /// Analyses `texts`; a phrase must lie within one of them.
+    pub fn of<'a>(texts: impl Iterator<Item = &'a str>) -> Occurrences {
+        let mut analyzer = analysis::english();
+        let mut occurrences = Occurrences {
+            at: HashMap::new(),
+            starts: HashMap::new(),
+        };
+        for (number, text) in texts.enumerate() {
+            for token in analysis::tokens(&mut analyzer, text) {
+                occurrences
+                    .starts
+                    .entry(token.term.clone())
+                    .or_default()
+                    .push((number, token.position));
+                occurrences.at.insert((number, token.position), token.term);
+            }
+        }
+        occurrences
+    }
+
+    /// Whether `phrase` occurs, its terms in order with the same gaps.
+    pub fn contains(&self, phrase: &Phrase) -> bool {
+        let Some((_, first)) = phrase.terms.first() else {
+            return false;
+        };
+        self.starts.get(first).is_some_and(|starts| {
+            starts.iter().any(|&(text, start)| {
+                phrase.terms.iter().all(|(offset, term)| {
+                    self.at
+                        .get(&(text, start + offset))
+                        .is_some_and(|found| found == term)
+                })
+            })
+        })
+    }
+}
+
 fn entries(analyzer: &mut TextAnalyzer, side: &str) -> Vec<Phrase> {
     side.split(',')
         .filter_map(|entry| phrase(analyzer, entry))
         .collect()
 }
 
-fn phrase(analyzer: &mut TextAnalyzer, text: &str) -> Option<Phrase> {
+/// `text` analysed into a phrase; `None` when nothing of it is searchable
+/// (only stop words or punctuation).
+pub fn phrase(analyzer: &mut TextAnalyzer, text: &str) -> Option<Phrase> {
     let tokens = analysis::tokens(analyzer, text);
     let first = tokens.first()?.position;
     Some(Phrase {
