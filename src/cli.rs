@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::doc::Kind;
 use crate::error::Error;
 use crate::eval;
+use crate::export;
 use crate::kb::{BuildKind, BuildReport, KnowledgeBase, Notice};
 use crate::render::{self, Format, Human, JsonResults};
 use crate::search::{self, SearchRequest};
@@ -23,11 +24,16 @@ Examples:
   medkb show clonazepam                  read one document
   medkb related baclofen                 its sources, the notes citing it, similar documents
   medkb list --kind article              what the knowledge base holds
+  medkb add page.html --source https://example.org/page   import a saved web page as an article
+  medkb note new \"Zolpidem\"               start corpus/notes/zolpidem.md from the template
+  medkb check                            lint the corpus: ids, citations, spun text, web chrome
+  medkb export --format opensearch --out export/   bulk body and index definition for a cluster
   medkb eval tests/relevance.json        measure the ranking against judged questions
   medkb eval tests/relevance.json --baseline tests/fts5-run.json   side by side with SQLite FTS5
 
 Exit codes: 0 success (also when nothing matches), 1 file system error, 2 usage error,
-3 corpus problem, 4 index problem, 5 another process is rebuilding the index, 6 unknown id.
+3 corpus problem, 4 index problem, 5 another process is rebuilding the index, 6 unknown id,
+7 'medkb check' found errors, 8 the file or id exists already (nothing was overwritten).
 
 medkb is not medical advice: talk to a doctor or pharmacist about your own treatment.";
 
@@ -94,6 +100,12 @@ enum FormatArg {
     Html,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Opensearch,
+    Ndjson,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Answer a question with ranked documents and highlighted passages.
@@ -142,6 +154,68 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import articles into corpus/articles/: plain text (the first line is
+    /// the title), Markdown, or web pages saved as HTML. Then update the index.
+    #[command(after_help = ADD_EXAMPLES)]
+    Add {
+        /// The files to import.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Where the article came from (a URL), recorded as its source
+        /// instead of the file's path. One FILE only.
+        #[arg(long, value_name = "URL")]
+        source: Option<String>,
+        /// The id (and file name) instead of one made from the title. One FILE only.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+        /// The title instead of the one found in the file. One FILE only.
+        #[arg(long, value_name = "TITLE")]
+        title: Option<String>,
+        /// Replace the article that already has this id.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Curated notes.
+    Note {
+        #[command(subcommand)]
+        command: NoteCommand,
+    },
+    /// Lint the corpus: duplicate ids, citations of missing documents, notes
+    /// without sources, names claimed by two drugs, empty documents, spun
+    /// text, leftover web chrome, synonyms that find nothing.
+    #[command(after_help = check_help())]
+    Check {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also list the findings that files allow with 'check-allow'.
+        #[arg(long)]
+        all: bool,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Write the documents for another search engine: an OpenSearch or
+    /// Elasticsearch bulk body and index definition, or plain NDJSON.
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Export {
+        /// opensearch: a _bulk body (with --out, also the index definition);
+        /// ndjson: one document a line (what Quickwit ingests).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: ExportFormat,
+        /// Write the files into this folder (created if missing) instead of
+        /// printing to stdout.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the index definition (settings, analyzers, mappings)
+        /// instead of the documents.
+        #[arg(long, conflicts_with = "out")]
+        definition: bool,
+        /// The index the documents go to: in the bulk action lines and the
+        /// file names.
+        #[arg(long, value_name = "NAME", default_value = "medkb")]
+        index_name: String,
+    },
     /// List every document: id, kind and title.
     List {
         /// Only articles or only notes.
@@ -150,6 +224,21 @@ enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum NoteCommand {
+    /// Start a note: writes corpus/notes/<id>.md from the template and
+    /// prints its path. Never overwrites.
+    #[command(after_help = NOTE_EXAMPLES)]
+    New {
+        /// The note's title.
+        #[arg(required = true, value_name = "TITLE")]
+        title: Vec<String>,
+        /// The id (and file name) instead of one made from the title.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
     },
 }
 
@@ -197,6 +286,71 @@ struct SearchArgs {
     format: FormatArg,
 }
 
+const ADD_EXAMPLES: &str = "\
+Examples:
+  medkb add leaflet.txt                       plain text: the first line is the title
+  medkb add notes-from-web.md                 Markdown, with or without front matter
+  medkb add page.html --source https://example.org/clonazepam
+                                              a saved web page: navigation, scripts,
+                                              comment forms and share buttons are dropped
+  medkb add page.html --title \"Clonazepam and sleep\" --id clonazepam-and-sleep
+  medkb add page.html --force                 replace the article with the same id
+
+Each article gets front matter: id (from the title), title, kind: article, source,
+and the drugs it names (the titles and aliases of the drug notes). An article much
+like one already there is reported on stderr. Nothing is written if any file
+fails. Exit codes: 8 an article has that id already (use --force or --id),
+2 a file without title or text, 1 a file that cannot be read.";
+
+const NOTE_EXAMPLES: &str = "\
+Examples:
+  medkb note new \"Zolpidem\"                   corpus/notes/zolpidem.md
+  medkb note new \"Sleep hygiene\" --id sleep-habits
+  $EDITOR \"$(medkb note new \"Zolpidem\")\"     start it and open it
+
+The template has the front matter of the corpus's notes (id, title, kind, aliases,
+tags, drugs, sources) and their sections. 'medkb check' reports the note until its
+sources are filled in. Exit code 8 if the id or file exists already.";
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  medkb export --format opensearch --out export/
+      export/medkb-index.json (index definition) and export/medkb-bulk.ndjson
+  curl -XPUT localhost:9200/medkb -H 'Content-Type: application/json' --data-binary @export/medkb-index.json
+  curl -XPOST localhost:9200/_bulk -H 'Content-Type: application/x-ndjson' --data-binary @export/medkb-bulk.ndjson
+  medkb export --format opensearch --definition      the index definition on stdout
+  medkb export --format ndjson > medkb.ndjson        one document a line, for Quickwit
+
+The index is rebuilt first if it is older than the corpus. The README's
+'Scaling out' section says what ranks differently there.";
+
+/// The rules of `medkb check`, for its `--help`.
+fn check_help() -> String {
+    let mut help = String::from("Rules:\n");
+    for rule in crate::check::RULES {
+        help.push_str(&format!(
+            "  {:<15} {:<8} {}\n",
+            rule.name, rule.severity, rule.finds
+        ));
+    }
+    help.push_str(
+        "
+A file that is a deliberate exception to a rule says so in its front matter,
+with the reason in a comment:
+  check-allow: [spun-text]   # kept as written; the note on it points this out
+Its findings of that rule are then listed only with --all and not counted.
+
+Examples:
+  medkb check                 findings as file:line: severity[rule]: message
+  medkb check --json          JSON for scripts (schema in the README)
+  medkb check --strict        fail on warnings too
+
+Exit codes: 0 no errors (warnings are allowed unless --strict), 7 errors found,
+3 the corpus folder is missing.",
+    );
+    help
+}
+
 fn parse_kind(text: &str) -> Result<Kind, String> {
     text.parse()
 }
@@ -222,8 +376,8 @@ pub fn run() -> i32 {
     let kb = KnowledgeBase::new(&cli.corpus, &cli.index);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let result =
-        dispatch(&cli.command, &kb, Human { color }, &mut out).and_then(|()| Ok(out.flush()?));
+    let result = dispatch(&cli.command, &cli.corpus, &kb, Human { color }, &mut out)
+        .and_then(|()| Ok(out.flush()?));
     match result {
         Ok(()) => 0,
         Err(err) => report(&err),
@@ -232,6 +386,7 @@ pub fn run() -> i32 {
 
 fn dispatch(
     command: &Command,
+    corpus: &std::path::Path,
     kb: &KnowledgeBase,
     human: Human,
     out: &mut dyn Write,
@@ -300,6 +455,105 @@ fn dispatch(
             }
             Ok(())
         }
+        Command::Check { json, all, strict } => {
+            let report = crate::check::check(corpus)?;
+            if *json {
+                render::json(out, &report)?;
+            } else {
+                human.check_report(out, &report, *all)?;
+            }
+            let failing = report.errors + if *strict { report.warnings } else { 0 };
+            if failing > 0 {
+                out.flush()?;
+                let noun = match (*strict, failing) {
+                    (false, 1) => "1 error".to_string(),
+                    (false, n) => format!("{n} errors"),
+                    (true, 1) => "1 error or warning (--strict)".to_string(),
+                    (true, n) => format!("{n} errors and warnings (--strict)"),
+                };
+                return Err(Error::CheckFailed {
+                    path: corpus.to_path_buf(),
+                    problems: noun,
+                }
+                .into());
+            }
+            Ok(())
+        }
+        Command::Add {
+            files,
+            source,
+            id,
+            title,
+            force,
+        } => {
+            if files.len() > 1 && (source.is_some() || id.is_some() || title.is_some()) {
+                let message =
+                    "--source, --id and --title describe one file (add the files one at a time)"
+                        .into();
+                return Err(Error::Usage { message }.into());
+            }
+            let options = crate::import::AddOptions {
+                source: source.clone(),
+                id: id.clone(),
+                title: title.clone(),
+                force: *force,
+            };
+            let added = crate::import::add(corpus, files, &options, |_| {})?;
+            for each in &added {
+                let verb = if each.replaced { "replaced" } else { "added" };
+                let drugs = match each.article.drugs.as_slice() {
+                    [] => String::new(),
+                    drugs => format!(" (drugs: {})", drugs.join(", ")),
+                };
+                let line = format!("{verb} {}: {}{drugs}", each.rel, each.article.title);
+                writeln!(out, "{}", render::terminal_safe(&line))?;
+                for similar in &each.similar {
+                    let line = format!("{} looks like a duplicate: {similar}", each.rel);
+                    eprintln!("medkb: {}", render::terminal_safe(&line));
+                }
+            }
+            match kb.build(false) {
+                Ok(report) => {
+                    warn_skipped(&report);
+                    writeln!(out, "{}", build_summary(&report, kb))?;
+                }
+                Err(Error::IndexBusy { .. }) => eprintln!(
+                    "medkb: another process is rebuilding the index; the next search brings it up to date"
+                ),
+                Err(err) => return Err(err.into()),
+            }
+            Ok(())
+        }
+        Command::Note {
+            command: NoteCommand::New { title, id },
+        } => {
+            let (path, _) = crate::import::new_note(corpus, &title.join(" "), id.as_deref())?;
+            // As reached from here, so that "$EDITOR $(medkb note new X)" opens it.
+            let shown = match path.file_name() {
+                Some(name) => corpus.join("notes").join(name),
+                None => path,
+            };
+            writeln!(
+                out,
+                "{}",
+                render::terminal_safe(&shown.display().to_string())
+            )?;
+            Ok(())
+        }
+        Command::Export {
+            format,
+            out: dir,
+            definition,
+            index_name,
+        } => export_command(
+            *format,
+            dir.as_deref(),
+            *definition,
+            index_name,
+            corpus,
+            kb,
+            out,
+        ),
         Command::List { kind, json } => {
             let opened = open(kb)?;
             let mut docs = opened.all_docs()?;
@@ -358,6 +612,89 @@ fn search_command(
         Format::Html => render::html_page(out, &results)?,
         Format::Human if results.hits.is_empty() => human.no_results(out, &results)?,
         Format::Human => human.results(out, &results)?,
+    }
+    Ok(())
+}
+
+fn export_command(
+    format: ExportFormat,
+    dir: Option<&std::path::Path>,
+    definition: bool,
+    index_name: &str,
+    corpus: &std::path::Path,
+    kb: &KnowledgeBase,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if !export::is_index_name(index_name) {
+        let message = format!(
+            "'{index_name}' cannot name an index (use lower case, no spaces or \\/*?\"<>|,#:, not starting with - _ +)"
+        );
+        return Err(Error::Usage { message }.into());
+    }
+    if definition && format == ExportFormat::Ndjson {
+        let message =
+            "--definition is the index definition of --format opensearch; ndjson has none".into();
+        return Err(Error::Usage { message }.into());
+    }
+    let opened = open(kb)?;
+    let mut docs = opened.all_docs()?;
+    docs.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+    let synonyms_path = corpus.join(crate::corpus::SYNONYMS_FILE);
+    let synonyms_text = std::fs::read_to_string(&synonyms_path).unwrap_or_default();
+    let (file_rules, problems) = crate::synonyms::parse_rules(&synonyms_text);
+    for problem in problems {
+        eprintln!(
+            "medkb: {}:{}: {} (left out of the export)",
+            synonyms_path.display(),
+            problem.line,
+            problem.message
+        );
+    }
+    let rules = export::synonym_rules(&file_rules, &opened.drug_names()?);
+    let definition_json = || -> anyhow::Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec_pretty(&export::index_definition(&rules))?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    };
+    let Some(dir) = dir else {
+        match (format, definition) {
+            (ExportFormat::Opensearch, true) => out.write_all(&definition_json()?)?,
+            (ExportFormat::Opensearch, false) => export::write_bulk(out, &docs, index_name)?,
+            (ExportFormat::Ndjson, _) => export::write_ndjson(out, &docs)?,
+        }
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|err| Error::Write {
+        path: dir.to_path_buf(),
+        source: err,
+    })?;
+    let write = |name: String, bytes: &[u8]| -> anyhow::Result<PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|err| Error::Write {
+            path: path.clone(),
+            source: err,
+        })?;
+        Ok(path)
+    };
+    let mut documents = Vec::new();
+    match format {
+        ExportFormat::Opensearch => {
+            export::write_bulk(&mut documents, &docs, index_name)?;
+            let bulk = write(format!("{index_name}-bulk.ndjson"), &documents)?;
+            let index = write(format!("{index_name}-index.json"), &definition_json()?)?;
+            writeln!(
+                out,
+                "wrote {} documents to {} and the index definition to {}",
+                docs.len(),
+                bulk.display(),
+                index.display()
+            )?;
+        }
+        ExportFormat::Ndjson => {
+            export::write_ndjson(&mut documents, &docs)?;
+            let path = write(format!("{index_name}.ndjson"), &documents)?;
+            writeln!(out, "wrote {} documents to {}", docs.len(), path.display())?;
+        }
     }
     Ok(())
 }

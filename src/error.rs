@@ -58,15 +58,28 @@ pub enum Error {
     #[error("the query is empty (try: medkb search \"restless legs\")")]
     EmptyQuery,
 
+    /// Arguments that clap accepts one by one but not together.
+    #[error("{message}")]
+    Usage { message: String },
+
     #[error("no document with id '{id}' (run 'medkb list' to see the ids)")]
     UnknownId { id: String },
+
+    #[error("{} {what}", .path.display())]
+    Exists { path: PathBuf, what: String },
+
+    #[error(
+        "the check of {} found {problems} (fix them, or see 'medkb check --help' for deliberate exceptions)",
+        .path.display()
+    )]
+    CheckFailed { path: PathBuf, problems: String },
 }
 
 impl Error {
     /// The process exit code for this error, as documented in the README.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::EmptyQuery => 2,
+            Error::EmptyQuery | Error::Usage { .. } => 2,
             Error::CorpusMissing { .. } | Error::CorpusNotAFolder { .. } => 3,
             Error::NotAnIndex { .. }
             | Error::NoIndex { .. }
@@ -75,6 +88,8 @@ impl Error {
             | Error::Tantivy { .. } => 4,
             Error::IndexBusy { .. } => 5,
             Error::UnknownId { .. } => 6,
+            Error::CheckFailed { .. } => 7,
+            Error::Exists { .. } => 8,
             Error::Read { .. } | Error::Write { .. } => 1,
         }
     }

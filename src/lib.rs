@@ -15,13 +15,16 @@
 
 pub mod analysis;
 pub mod blend;
+pub mod check;
 pub mod cli;
 pub mod corpus;
 pub mod doc;
 pub mod error;
 pub mod eval;
 pub mod exclusion;
+pub mod export;
 pub mod frontmatter;
+pub mod import;
 pub mod index;
 pub mod kb;
 pub mod manifest;
