@@ -2,6 +2,7 @@
 //! output on stdout, messages on stderr, and a documented exit code.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -23,6 +24,7 @@ Examples:
   medkb show clonazepam                  read one document
   medkb related baclofen                 its sources, the notes citing it, similar documents
   medkb list --kind article              what the knowledge base holds
+  medkb serve                            a local web page: search as you type, read documents
   medkb eval tests/relevance.json        measure the ranking against judged questions
   medkb eval tests/relevance.json --baseline tests/fts5-run.json   side by side with SQLite FTS5
 
@@ -134,6 +136,17 @@ enum Command {
         /// Print the full report as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Serve a local web page and JSON API: search as you type, read the
+    /// documents. Prints the page's address; Ctrl-C stops it.
+    Serve {
+        /// The port to listen on (0: any free port).
+        #[arg(long, value_name = "N", default_value_t = 7878)]
+        port: u16,
+        /// The address to listen on. Any other than 127.0.0.1 lets other
+        /// machines that can reach this one read the knowledge base.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        bind: IpAddr,
     },
     /// List every document: id, kind and title.
     List {
@@ -291,6 +304,21 @@ fn dispatch(
                 )?,
                 (Some(baseline), false) => render::eval_comparison(out, &report, baseline)?,
             }
+            Ok(())
+        }
+        Command::Serve { port, bind } => {
+            let opened = open(kb)?;
+            let server =
+                crate::serve::Serve::bind(kb.clone(), opened, SocketAddr::new(*bind, *port))?;
+            eprintln!("medkb: serving {} (Ctrl-C to stop)", server.url());
+            if !bind.is_loopback() {
+                eprintln!("medkb: listening on {bind}: any machine that can reach this one can read the knowledge base");
+            }
+            // The address alone on stdout, for scripts; the rest on stderr.
+            writeln!(out, "{}", server.url())?;
+            out.flush()?;
+            server.run();
+            eprintln!("medkb: stopped");
             Ok(())
         }
         Command::List { kind, json } => {

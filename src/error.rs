@@ -2,6 +2,7 @@
 //! (and line) it concerns and what to do about it.
 
 use std::io;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// The library's result type.
@@ -60,6 +61,11 @@ pub enum Error {
 
     #[error("no document with id '{id}' (run 'medkb list' to see the ids)")]
     UnknownId { id: String },
+
+    #[error(
+        "cannot listen on {addr}: {source} (choose another --port, or --port 0 for any free one)"
+    )]
+    Listen { addr: SocketAddr, source: io::Error },
 }
 
 impl Error {
@@ -75,7 +81,7 @@ impl Error {
             | Error::Tantivy { .. } => 4,
             Error::IndexBusy { .. } => 5,
             Error::UnknownId { .. } => 6,
-            Error::Read { .. } | Error::Write { .. } => 1,
+            Error::Read { .. } | Error::Write { .. } | Error::Listen { .. } => 1,
         }
     }
 
