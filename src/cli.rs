@@ -2,6 +2,7 @@
 //! output on stdout, messages on stderr, and a documented exit code.
 
 use std::io::{self, BufWriter, IsTerminal, Write};
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -28,6 +29,7 @@ Examples:
   medkb note new \"Zolpidem\"               start corpus/notes/zolpidem.md from the template
   medkb check                            lint the corpus: ids, citations, spun text, web chrome
   medkb export --format opensearch --out export/   bulk body and index definition for a cluster
+  medkb serve                            a local web page: search as you type, read documents
   medkb eval tests/relevance.json        measure the ranking against judged questions
   medkb eval tests/relevance.json --baseline tests/fts5-run.json   side by side with SQLite FTS5
 
@@ -215,6 +217,17 @@ enum Command {
         /// file names.
         #[arg(long, value_name = "NAME", default_value = "medkb")]
         index_name: String,
+    },
+    /// Serve a local web page and JSON API: search as you type, read the
+    /// documents. Prints the page's address; Ctrl-C stops it.
+    Serve {
+        /// The port to listen on (0: any free port).
+        #[arg(long, value_name = "N", default_value_t = 7878)]
+        port: u16,
+        /// The address to listen on. Any other than 127.0.0.1 lets other
+        /// machines that can reach this one read the knowledge base.
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+        bind: IpAddr,
     },
     /// List every document: id, kind and title.
     List {
@@ -554,6 +567,21 @@ fn dispatch(
             kb,
             out,
         ),
+        Command::Serve { port, bind } => {
+            let opened = open(kb)?;
+            let server =
+                crate::serve::Serve::bind(kb.clone(), opened, SocketAddr::new(*bind, *port))?;
+            eprintln!("medkb: serving {} (Ctrl-C to stop)", server.url());
+            if !bind.is_loopback() {
+                eprintln!("medkb: listening on {bind}: any machine that can reach this one can read the knowledge base");
+            }
+            // The address alone on stdout, for scripts; the rest on stderr.
+            writeln!(out, "{}", server.url())?;
+            out.flush()?;
+            server.run();
+            eprintln!("medkb: stopped");
+            Ok(())
+        }
         Command::List { kind, json } => {
             let opened = open(kb)?;
             let mut docs = opened.all_docs()?;

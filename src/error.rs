@@ -2,6 +2,7 @@
 //! (and line) it concerns and what to do about it.
 
 use std::io;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 /// The library's result type.
@@ -73,6 +74,11 @@ pub enum Error {
         .path.display()
     )]
     CheckFailed { path: PathBuf, problems: String },
+
+    #[error(
+        "cannot listen on {addr}: {source} (choose another --port, or --port 0 for any free one)"
+    )]
+    Listen { addr: SocketAddr, source: io::Error },
 }
 
 impl Error {
@@ -90,7 +96,7 @@ impl Error {
             Error::UnknownId { .. } => 6,
             Error::CheckFailed { .. } => 7,
             Error::Exists { .. } => 8,
-            Error::Read { .. } | Error::Write { .. } => 1,
+            Error::Read { .. } | Error::Write { .. } | Error::Listen { .. } => 1,
         }
     }
 

@@ -220,6 +220,26 @@ impl KnowledgeBase {
         self.open_as_built()
     }
 
+    /// For a long-running process holding `previous`: `None` when it is
+    /// still the generation `CURRENT` names and still matches the corpus, so
+    /// it can go on being used; otherwise the index as [`open_fresh`]
+    /// (Self::open_fresh) opens it, brought up to date first if need be. The
+    /// check is the one a search makes, and reads nothing of the index.
+    pub fn reopen_fresh(
+        &self,
+        previous: &Opened,
+        notices: &mut Vec<Notice>,
+    ) -> Result<Option<Opened>> {
+        if let Ok(corpus) = Corpus::open(&self.corpus) {
+            if let Ok(Some(current)) = self.index.current() {
+                if current == previous.dir && matches!(staleness(previous, &corpus), Ok(None)) {
+                    return Ok(None);
+                }
+            }
+        }
+        self.open_fresh(notices).map(Some)
+    }
+
     /// Opens the generation `CURRENT` names. A search that read `CURRENT`
     /// just before a build replaced it may find its generation gone: read
     /// the pointer again once before calling the index damaged.

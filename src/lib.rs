@@ -9,6 +9,8 @@
 //!                                                     snippet ──▶ Excerpt ──render──▶ terminal | JSON | HTML
 //! ```
 //!
+//! [`serve`] puts the same search, documents and JSON behind a local web page.
+//!
 //! [`kb::KnowledgeBase`] ties the two halves together: before a search it
 //! checks the index against the corpus (via the [`manifest`]) and rebuilds it
 //! when the corpus has changed.
@@ -34,6 +36,7 @@ pub mod query;
 pub mod related;
 pub mod render;
 pub mod search;
+pub mod serve;
 pub mod snippet;
 pub mod spelling;
 pub mod store;

@@ -56,23 +56,12 @@ pub fn related(opened: &Opened, doc: &Doc, limit: usize) -> Result<Vec<Related>>
             add(cited, 0.0, Some("source of this note".into()));
         }
     }
-    let citing = TermQuery::new(
-        Term::from_field_text(fields.sources, &doc.id),
-        IndexRecordOption::Basic,
-    );
     let noun = match doc.kind {
         Kind::Article => "article",
         Kind::Note => "note",
     };
-    for (_, address) in searcher
-        .search(&citing, &TopDocs::with_limit(1000).order_by_score())
-        .map_err(fail)?
-    {
-        add(
-            opened.doc(&searcher, address)?,
-            0.0,
-            Some(format!("cites this {noun}")),
-        );
+    for other in citing(opened, doc)? {
+        add(other, 0.0, Some(format!("cites this {noun}")));
     }
 
     let aliases = doc.aliases.iter().cloned().map(OwnedValue::from).collect();
@@ -119,6 +108,22 @@ pub fn related(opened: &Opened, doc: &Doc, limit: usize) -> Result<Vec<Related>>
     });
     related.truncate(limit);
     Ok(related)
+}
+
+/// The documents that name `doc` among their sources, in index order.
+pub fn citing(opened: &Opened, doc: &Doc) -> Result<Vec<Doc>> {
+    let searcher = opened.searcher();
+    let query = TermQuery::new(
+        Term::from_field_text(opened.fields.sources, &doc.id),
+        IndexRecordOption::Basic,
+    );
+    let found = searcher
+        .search(&query, &TopDocs::with_limit(1000).order_by_score())
+        .map_err(|err| Error::tantivy(&opened.dir, err))?;
+    found
+        .into_iter()
+        .map(|(_, address)| opened.doc(&searcher, address))
+        .collect()
 }
 
 /// The words of a document, by how much they say about it (frequency in it

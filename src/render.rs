@@ -566,7 +566,8 @@ fn html_results(results: &SearchResults) -> String {
     html
 }
 
-fn html_highlighted(text: &str, highlights: &[Range<usize>]) -> String {
+/// `text` escaped, with the byte ranges `highlights` wrapped in `<mark>`.
+pub fn html_highlighted(text: &str, highlights: &[Range<usize>]) -> String {
     let mut html = String::new();
     let mut at = 0;
     for mark in highlights {
@@ -598,11 +599,17 @@ pub fn escape_html(text: &str) -> String {
 
 /// ammonia with the few tags and the class attribute medkb's markup uses.
 pub fn ammonia_clean(html: &str) -> String {
-    ammonia::Builder::empty()
+    sanitizer().clean(html).to_string()
+}
+
+/// The ammonia settings of [`ammonia_clean`], for a page that needs a few
+/// more tags of its own (`medkb serve`).
+pub fn sanitizer() -> ammonia::Builder<'static> {
+    let mut builder = ammonia::Builder::empty();
+    builder
         .add_tags(["ol", "li", "h2", "p", "code", "mark", "span"])
-        .add_generic_attributes(["class"])
-        .clean(html)
-        .to_string()
+        .add_generic_attributes(["class"]);
+    builder
 }
 
 /// An evaluation report as a table, then the questions that fall short.

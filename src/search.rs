@@ -177,46 +177,24 @@ pub fn search(
         return Err(Error::EmptyQuery);
     }
     let searcher = opened.searcher();
-    let mut parsed = syntax::parse(&request.query);
-    // A word is no typo when it is a synonym, or when another form of it
-    // is in the corpus ("addictive" and "addiction" share the stem "addict").
-    let analyzer = std::cell::RefCell::new(crate::analysis::english());
-    let known = |word: &str| {
-        let tokens = crate::analysis::tokens(&mut analyzer.borrow_mut(), word);
-        let [token] = tokens.as_slice() else {
-            return false;
-        };
-        let fields = &opened.fields;
-        synonyms.longest_match(&[token.term.as_str()]).is_some()
-            || [fields.title, fields.aliases, fields.body]
-                .iter()
-                .any(|&field| {
-                    searcher
-                        .doc_freq(&Term::from_field_text(field, &token.term))
-                        .is_ok_and(|n| n > 0)
-                })
-    };
-    let mut speller = Speller::new(&searcher, opened.fields.words, &known);
-    let corrections = speller.correct(&mut parsed.clauses);
-    let suggestion =
-        (!corrections.is_empty()).then(|| speller.correct_text(&request.query, &mut Vec::new()));
     let filters = Filters {
         kind: request.kind,
         drugs: request.drugs.clone(),
         tags: request.tags.clone(),
     };
+    let understood = understand(opened, &searcher, &request.query, &filters, synonyms);
     let mut results = SearchResults {
         query: request.query.clone(),
         total: 0,
         hits: Vec::new(),
         nothing_searchable: false,
-        truncated: parsed.truncated,
-        suggestion,
-        corrections,
+        truncated: understood.truncated,
+        suggestion: understood.suggestion,
+        corrections: understood.corrections,
         expansions: Vec::new(),
         facets: None,
     };
-    let Some(compiled) = query::compile(&parsed, &opened.fields, &filters, synonyms) else {
+    let Some(compiled) = understood.compiled else {
         results.nothing_searchable = true;
         return Ok(results);
     };
@@ -315,6 +293,68 @@ pub fn search(
     results.hits.sort_by(|a, b| b.score.total_cmp(&a.score));
     results.hits.truncate(request.limit);
     Ok(results)
+}
+
+/// A question read, its misspellings corrected and compiled into a query.
+struct Understood {
+    truncated: bool,
+    suggestion: Option<String>,
+    corrections: Vec<Correction>,
+    /// `None` when nothing in the question can be searched.
+    compiled: Option<query::Compiled>,
+}
+
+fn understand(
+    opened: &Opened,
+    searcher: &tantivy::Searcher,
+    question: &str,
+    filters: &Filters,
+    synonyms: &Synonyms,
+) -> Understood {
+    let mut parsed = syntax::parse(question);
+    // A word is no typo when it is a synonym, or when another form of it
+    // is in the corpus ("addictive" and "addiction" share the stem "addict").
+    let analyzer = std::cell::RefCell::new(crate::analysis::english());
+    let known = |word: &str| {
+        let tokens = crate::analysis::tokens(&mut analyzer.borrow_mut(), word);
+        let [token] = tokens.as_slice() else {
+            return false;
+        };
+        let fields = &opened.fields;
+        synonyms.longest_match(&[token.term.as_str()]).is_some()
+            || [fields.title, fields.aliases, fields.body]
+                .iter()
+                .any(|&field| {
+                    searcher
+                        .doc_freq(&Term::from_field_text(field, &token.term))
+                        .is_ok_and(|n| n > 0)
+                })
+    };
+    let mut speller = Speller::new(searcher, opened.fields.words, &known);
+    let corrections = speller.correct(&mut parsed.clauses);
+    let suggestion =
+        (!corrections.is_empty()).then(|| speller.correct_text(question, &mut Vec::new()));
+    let compiled = query::compile(&parsed, &opened.fields, filters, synonyms);
+    Understood {
+        truncated: parsed.truncated,
+        suggestion,
+        corrections,
+        compiled,
+    }
+}
+
+/// A highlighter for the words `question` looks for, as [`search`] reads
+/// it (misspellings corrected, synonyms added), to mark them in a whole
+/// document. It marks nothing when the question has no searchable word.
+pub fn highlighter(opened: &Opened, question: &str, synonyms: &Synonyms) -> Highlighter {
+    let searcher = opened.searcher();
+    let understood = understand(opened, &searcher, question, &Filters::default(), synonyms);
+    Highlighter::new(
+        understood
+            .compiled
+            .map(|compiled| compiled.highlight)
+            .unwrap_or_default(),
+    )
 }
 
 /// The alternatives (each a list of terms) of each query word, the word as

@@ -151,6 +151,15 @@ impl Highlighter {
         self.score(&matches)
     }
 
+    /// The byte ranges of every sought word in `text`, in order: to mark
+    /// them in a whole document rather than in an excerpt.
+    pub fn marks(&mut self, text: &str) -> Vec<Range<usize>> {
+        self.matches(text)
+            .into_iter()
+            .map(|token| token.start..token.end)
+            .collect()
+    }
+
     fn matches(&mut self, text: &str) -> Vec<Token> {
         let mut tokens = analysis::tokens(&mut self.analyzer, text);
         tokens.retain(|token| self.sought.contains_key(&token.term));
