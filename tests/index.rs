@@ -442,3 +442,65 @@ fn text_files_are_documents_with_the_title_on_the_first_line() {
     assert_eq!(results.hits[0].id, "plain");
     assert_eq!(results.hits[0].kind, "article");
 }
+
+#[test]
+fn files_that_vanish_or_change_during_builds_are_handled_and_caught_up() {
+    // One thread keeps creating, rewriting and deleting files while builds
+    // run, so walks and reads race with the changes. Every build must
+    // finish or report in one line; the build after the churn must match
+    // the corpus exactly.
+    let kb = TestKb::new();
+    for n in 0..200 {
+        kb.note(
+            &format!("still-{n}"),
+            &format!("Still {n}"),
+            &[],
+            "About gazelles.",
+        );
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let (stop, corpus) = (stop.clone(), kb.corpus.clone());
+        std::thread::spawn(move || {
+            let mut round = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let path = corpus.join(format!("notes/flicker-{}.md", round % 7));
+                let body = format!(
+                    "---\nid: flicker-{}\ntitle: Flicker\n---\nAbout herons {round}.\n",
+                    round % 7
+                );
+                if round % 3 == 2 {
+                    let _ = fs::remove_file(&path);
+                } else {
+                    fs::write(&path, body).unwrap();
+                }
+                round += 1;
+            }
+        })
+    };
+    for _ in 0..8 {
+        for args in [&["index"][..], &["index", "--full"][..]] {
+            let output = kb.run(args);
+            let err = stderr(&output);
+            assert!(output.status.success(), "{err}");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    churn.join().unwrap();
+
+    assert_success(&kb.run(&["index"]));
+    let flickers = fs::read_dir(kb.corpus.join("notes"))
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("flicker-")
+        })
+        .count();
+    assert_eq!(kb.search("herons").total, flickers);
+    assert_eq!(kb.search("gazelles").total, 200);
+}
