@@ -405,21 +405,10 @@ pub fn run() -> i32 {
     };
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let result = match &cli.command {
-        // These need no knowledge base.
-        Command::Completions { shell } => {
-            let mut command = Cli::command();
-            command.set_bin_name("medkb");
-            command.build();
-            clap_complete::Generator::try_generate(shell, &command, &mut out)
-                .map_err(anyhow::Error::from)
-        }
-        Command::Man => clap_mangen::Man::new(Cli::command())
-            .render(&mut out)
-            .map_err(anyhow::Error::from),
-        Command::Init { dir } => init_command(dir, &mut out),
-        command => Context::resolve(&cli, messages)
-            .and_then(|context| dispatch(command, &context, &mut out)),
+    let result = match without_knowledge_base(&cli.command, &mut out) {
+        Some(result) => result,
+        None => Context::resolve(&cli, messages)
+            .and_then(|context| dispatch(&cli.command, &context, &mut out)),
     }
     .and_then(|()| Ok(out.flush()?));
     messages.detail(&format!("done in {} ms", started.elapsed().as_millis()));
@@ -524,6 +513,29 @@ impl Context {
             messages,
             progress: Progress::new(cli.quiet),
         })
+    }
+}
+
+/// Runs the commands that need no knowledge base (so that a broken
+/// medkb.toml does not stop them); `None` for the others.
+fn without_knowledge_base(command: &Command, out: &mut dyn Write) -> Option<anyhow::Result<()>> {
+    match command {
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            command.set_bin_name("medkb");
+            command.build();
+            Some(
+                clap_complete::Generator::try_generate(shell, &command, out)
+                    .map_err(anyhow::Error::from),
+            )
+        }
+        Command::Man => Some(
+            clap_mangen::Man::new(Cli::command())
+                .render(out)
+                .map_err(anyhow::Error::from),
+        ),
+        Command::Init { dir } => Some(init_command(dir, out)),
+        _ => None,
     }
 }
 
@@ -730,7 +742,7 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
             out,
         ),
         Command::Init { .. } | Command::Completions { .. } | Command::Man => {
-            unreachable!("run handles the commands that need no knowledge base")
+            without_knowledge_base(command, out).unwrap_or(Ok(()))
         }
         Command::List { kind, json } => {
             let opened = open(context)?;

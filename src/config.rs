@@ -37,7 +37,9 @@ pub struct FileConfig {
 pub enum Color {
     /// On a terminal, unless NO_COLOR is set.
     Auto,
+    /// Also when piped.
     Always,
+    /// Plain text only.
     Never,
 }
 
