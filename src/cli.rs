@@ -3,15 +3,18 @@
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::config::{Color, Root};
 use crate::doc::Kind;
 use crate::error::Error;
 use crate::eval;
 use crate::export;
 use crate::kb::{BuildKind, BuildReport, KnowledgeBase, Notice};
+use crate::progress::Progress;
 use crate::render::{self, Format, Human, JsonResults};
 use crate::search::{self, SearchRequest};
 use crate::synonyms::Synonyms;
@@ -30,8 +33,15 @@ Examples:
   medkb check                            lint the corpus: ids, citations, spun text, web chrome
   medkb export --format opensearch --out export/   bulk body and index definition for a cluster
   medkb serve                            a local web page: search as you type, read documents
+  medkb init my-kb                       start a new, empty knowledge base
+  medkb completions bash > ~/.local/share/bash-completion/completions/medkb
+  medkb man > medkb.1                    the manual page
   medkb eval tests/relevance.json        measure the ranking against judged questions
   medkb eval tests/relevance.json --baseline tests/fts5-run.json   side by side with SQLite FTS5
+
+Run from any folder of a knowledge base: medkb finds its root as git does (a folder
+with medkb.toml, or with corpus/ and index/). Defaults come from medkb.toml, then
+MEDKB_CORPUS, MEDKB_INDEX, MEDKB_LIMIT, MEDKB_COLOR and NO_COLOR, then flags.
 
 Exit codes: 0 success (also when nothing matches), 1 file system error, 2 usage error,
 3 corpus problem, 4 index problem, 5 another process is rebuilding the index, 6 unknown id,
@@ -60,39 +70,38 @@ If the index is missing or older than the corpus, it is rebuilt first (a note go
 #[derive(Debug, Parser)]
 #[command(name = "medkb", version, after_help = EXAMPLES, arg_required_else_help = true)]
 pub struct Cli {
-    /// The folder of articles and notes.
+    /// The folder of articles and notes [default: corpus/ at the knowledge
+    /// base root, or as medkb.toml says].
+    #[arg(long, global = true, env = "MEDKB_CORPUS", value_name = "DIR")]
+    corpus: Option<PathBuf>,
+
+    /// The folder that holds the index, created if missing [default: index/
+    /// at the knowledge base root, or as medkb.toml says].
+    #[arg(long, global = true, env = "MEDKB_INDEX", value_name = "DIR")]
+    index: Option<PathBuf>,
+
+    /// When to colour output: auto is on a terminal unless NO_COLOR is set
+    /// [default: auto, or as medkb.toml says].
     #[arg(
         long,
         global = true,
-        env = "MEDKB_CORPUS",
-        value_name = "DIR",
-        default_value = "corpus"
+        env = "MEDKB_COLOR",
+        value_enum,
+        value_name = "WHEN"
     )]
-    corpus: PathBuf,
+    color: Option<Color>,
 
-    /// The folder that holds the index (created if missing).
-    #[arg(
-        long,
-        global = true,
-        env = "MEDKB_INDEX",
-        value_name = "DIR",
-        default_value = "index"
-    )]
-    index: PathBuf,
+    /// Print nothing on stderr but errors: no notices, no progress.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
 
-    /// When to colour output: auto is on a terminal unless NO_COLOR is set.
-    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
-    color: ColorWhen,
+    /// Also say on stderr where the knowledge base was found and how long
+    /// each step took.
+    #[arg(short, long, global = true)]
+    verbose: bool,
 
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ColorWhen {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -135,9 +144,9 @@ enum Command {
     Related {
         /// The document's id, as 'medkb list' shows it.
         id: String,
-        /// How many documents to show.
-        #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
-        limit: usize,
+        /// How many documents to show [default: 10, or as medkb.toml says].
+        #[arg(short = 'n', long, env = "MEDKB_LIMIT", value_name = "N")]
+        limit: Option<usize>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -229,6 +238,24 @@ enum Command {
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
         bind: IpAddr,
     },
+    /// Start a new, empty knowledge base in DIR (new or empty): medkb.toml,
+    /// corpus/articles, corpus/notes, corpus/synonyms.txt and index/.
+    #[command(after_help = INIT_EXAMPLES)]
+    Init {
+        /// The folder to create the knowledge base in.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Print a shell's completion script for medkb.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print medkb's manual page (roff) to stdout.
+    #[command(after_help = "Example:\n  medkb man > medkb.1 && man ./medkb.1")]
+    Man,
     /// List every document: id, kind and title.
     List {
         /// Only articles or only notes.
@@ -261,9 +288,9 @@ struct SearchArgs {
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
 
-    /// How many documents to show.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
-    limit: usize,
+    /// How many documents to show [default: 10, or as medkb.toml says].
+    #[arg(short = 'n', long, env = "MEDKB_LIMIT", value_name = "N")]
+    limit: Option<usize>,
 
     /// Only articles or only notes.
     #[arg(long, value_name = "KIND", value_parser = parse_kind)]
@@ -298,6 +325,19 @@ struct SearchArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Human)]
     format: FormatArg,
 }
+
+const INIT_EXAMPLES: &str = "\
+Examples:
+  medkb init my-kb                 then: cd my-kb && medkb note new \"Zolpidem\"
+  medkb init .                     in the current folder, if it is empty
+
+Exit code 8 if DIR holds anything already.";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  medkb completions bash > ~/.local/share/bash-completion/completions/medkb
+  medkb completions zsh > ~/.zfunc/_medkb        (with fpath+=~/.zfunc in ~/.zshrc)
+  medkb completions fish > ~/.config/fish/completions/medkb.fish";
 
 const ADD_EXAMPLES: &str = "\
 Examples:
@@ -370,6 +410,7 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
+    let started = Instant::now();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -378,42 +419,191 @@ pub fn run() -> i32 {
             return err.exit_code();
         }
     };
-    let color = match cli.color {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-                && io::stdout().is_terminal()
-        }
+    let messages = Messages {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
     };
-    let kb = KnowledgeBase::new(&cli.corpus, &cli.index);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let result = dispatch(&cli.command, &cli.corpus, &kb, Human { color }, &mut out)
-        .and_then(|()| Ok(out.flush()?));
+    let result = match without_knowledge_base(&cli.command, &mut out) {
+        Some(result) => result,
+        None => Context::resolve(&cli, messages)
+            .and_then(|context| dispatch(&cli.command, &context, &mut out)),
+    }
+    .and_then(|()| Ok(out.flush()?));
+    messages.detail(&format!("done in {} ms", started.elapsed().as_millis()));
     match result {
         Ok(()) => 0,
         Err(err) => report(&err),
     }
 }
 
-fn dispatch(
-    command: &Command,
-    corpus: &std::path::Path,
-    kb: &KnowledgeBase,
+/// Messages on stderr: notices unless `--quiet`, details with `--verbose`.
+/// Errors are always printed, by [`report`].
+#[derive(Debug, Clone, Copy)]
+struct Messages {
+    quiet: bool,
+    verbose: bool,
+}
+
+impl Messages {
+    /// Something a person should know: a rebuild, a skipped file.
+    fn notice(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("medkb: {}", render::terminal_safe(text));
+        }
+    }
+
+    /// Where things were found and how long they took.
+    fn detail(&self, text: &str) {
+        if self.verbose {
+            eprintln!("medkb: {}", render::terminal_safe(text));
+        }
+    }
+}
+
+/// Everything a command needs, resolved once from the knowledge base root,
+/// its medkb.toml, the environment and the flags.
+struct Context {
+    corpus: PathBuf,
+    kb: KnowledgeBase,
     human: Human,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
+    /// The result limit when a command's --limit is not given.
+    limit: usize,
+    messages: Messages,
+    progress: Progress,
+}
+
+/// Results shown when neither a flag, MEDKB_LIMIT nor medkb.toml says.
+const DEFAULT_LIMIT: usize = 10;
+
+impl Context {
+    fn resolve(cli: &Cli, messages: Messages) -> anyhow::Result<Context> {
+        let cwd = std::env::current_dir().map_err(|err| Error::read(Path::new("."), err))?;
+        let root = Root::find(&cwd)?;
+        let file = root
+            .as_ref()
+            .map(|root| root.file.clone())
+            .unwrap_or_default();
+        // Paths from medkb.toml are relative to the root; run from the root
+        // itself, they stay short in messages.
+        let from_root = |path: PathBuf| match &root {
+            Some(root) if root.dir != cwd => root.dir.join(path),
+            _ => path,
+        };
+        let corpus = match &cli.corpus {
+            Some(corpus) => corpus.clone(),
+            None => from_root(file.corpus.clone().unwrap_or_else(|| "corpus".into())),
+        };
+        let index = match &cli.index {
+            Some(index) => index.clone(),
+            None => from_root(file.index.clone().unwrap_or_else(|| "index".into())),
+        };
+        // Flag or MEDKB_COLOR, then NO_COLOR, then medkb.toml.
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let color = match (cli.color, no_color, file.color) {
+            (Some(color), _, _) => color,
+            (None, true, _) => Color::Never,
+            (None, false, Some(color)) => color,
+            (None, false, None) => Color::Auto,
+        };
+        let color = match color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => io::stdout().is_terminal(),
+        };
+        match &root {
+            Some(root) => messages.detail(&format!(
+                "knowledge base root {} (found by {})",
+                root.dir.display(),
+                root.found_by
+            )),
+            None => messages.detail("no knowledge base root here or above"),
+        }
+        messages.detail(&format!(
+            "corpus {}, index {}",
+            corpus.display(),
+            index.display()
+        ));
+        Ok(Context {
+            kb: KnowledgeBase::new(&corpus, &index),
+            corpus,
+            human: Human { color },
+            limit: file.limit.unwrap_or(DEFAULT_LIMIT),
+            messages,
+            progress: Progress::new(cli.quiet),
+        })
+    }
+}
+
+/// Runs the commands that need no knowledge base (so that a broken
+/// medkb.toml does not stop them); `None` for the others.
+fn without_knowledge_base(command: &Command, out: &mut dyn Write) -> Option<anyhow::Result<()>> {
     match command {
-        Command::Search(args) => search_command(args, kb, human, out),
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            command.set_bin_name("medkb");
+            command.build();
+            Some(
+                clap_complete::Generator::try_generate(shell, &command, out)
+                    .map_err(anyhow::Error::from),
+            )
+        }
+        Command::Man => Some(
+            clap_mangen::Man::new(Cli::command())
+                .render(out)
+                .map_err(anyhow::Error::from),
+        ),
+        Command::Init { dir } => Some(init_command(dir, out)),
+        _ => None,
+    }
+}
+
+fn init_command(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let written = crate::init::init(dir)?;
+    let shown: Vec<String> = written
+        .iter()
+        .map(|path| path.display().to_string())
+        .filter(|path| !path.ends_with(".keep"))
+        .collect();
+    let line = format!(
+        "created a knowledge base in {}: {}",
+        dir.display(),
+        shown.join(", ")
+    );
+    writeln!(out, "{}", render::terminal_safe(&line))?;
+    Ok(())
+}
+
+/// Rebuilds the index, with a spinner on a terminal.
+fn build(context: &Context, full: bool) -> crate::Result<BuildReport> {
+    let report = {
+        let _spinner = context
+            .progress
+            .spinner("building the index", Duration::from_millis(150));
+        context.kb.build(full)
+    };
+    if let Ok(report) = &report {
+        context.messages.detail(&format!(
+            "built the index in {} ms",
+            report.elapsed.as_millis()
+        ));
+    }
+    report
+}
+
+fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (corpus, kb, human) = (&context.corpus, &context.kb, context.human);
+    match command {
+        Command::Search(args) => search_command(args, context, out),
         Command::Index { full } => {
-            let report = kb.build(*full)?;
-            warn_skipped(&report);
+            let report = build(context, *full)?;
+            warn_skipped(context, &report);
             writeln!(out, "{}", build_summary(&report, kb))?;
             Ok(())
         }
         Command::Show { id, json } => {
-            let opened = open(kb)?;
+            let opened = open(context)?;
             let doc = opened
                 .find(id)?
                 .ok_or_else(|| Error::UnknownId { id: id.clone() })?;
@@ -425,11 +615,12 @@ fn dispatch(
             Ok(())
         }
         Command::Related { id, limit, json } => {
-            let opened = open(kb)?;
+            let opened = open(context)?;
             let doc = opened
                 .find(id)?
                 .ok_or_else(|| Error::UnknownId { id: id.clone() })?;
-            let related = crate::related::related(&opened, &doc, *limit)?;
+            let limit = limit.unwrap_or(context.limit);
+            let related = crate::related::related(&opened, &doc, limit)?;
             if *json {
                 render::json(out, &render::JsonRelated::new(&doc, &related))?;
             } else {
@@ -443,8 +634,8 @@ fn dispatch(
             json,
         } => {
             let judged = eval::load(file)?;
-            let opened = open(kb)?;
-            let synonyms = load_synonyms(kb, &opened)?;
+            let opened = open(context)?;
+            let synonyms = load_synonyms(context, &opened)?;
             let report = eval::run(&opened, &judged, &synonyms)?;
             let baseline = match baseline {
                 Some(path) => Some(eval::score_run(&judged, &eval::load_run(path)?)),
@@ -511,7 +702,11 @@ fn dispatch(
                 title: title.clone(),
                 force: *force,
             };
-            let added = crate::import::add(corpus, files, &options, |_| {})?;
+            let bar = context.progress.bar(files.len() as u64, "importing");
+            let added = crate::import::add(corpus, files, &options, |file| {
+                bar.step(&file.display().to_string())
+            })?;
+            drop(bar);
             for each in &added {
                 let verb = if each.replaced { "replaced" } else { "added" };
                 let drugs = match each.article.drugs.as_slice() {
@@ -522,16 +717,16 @@ fn dispatch(
                 writeln!(out, "{}", render::terminal_safe(&line))?;
                 for similar in &each.similar {
                     let line = format!("{} looks like a duplicate: {similar}", each.rel);
-                    eprintln!("medkb: {}", render::terminal_safe(&line));
+                    context.messages.notice(&line);
                 }
             }
-            match kb.build(false) {
+            match build(context, false) {
                 Ok(report) => {
-                    warn_skipped(&report);
+                    warn_skipped(context, &report);
                     writeln!(out, "{}", build_summary(&report, kb))?;
                 }
-                Err(Error::IndexBusy { .. }) => eprintln!(
-                    "medkb: another process is rebuilding the index; the next search brings it up to date"
+                Err(Error::IndexBusy { .. }) => context.messages.notice(
+                    "another process is rebuilding the index; the next search brings it up to date",
                 ),
                 Err(err) => return Err(err.into()),
             }
@@ -563,12 +758,11 @@ fn dispatch(
             dir.as_deref(),
             *definition,
             index_name,
-            corpus,
-            kb,
+            context,
             out,
         ),
         Command::Serve { port, bind } => {
-            let opened = open(kb)?;
+            let opened = open(context)?;
             let server =
                 crate::serve::Serve::bind(kb.clone(), opened, SocketAddr::new(*bind, *port))?;
             eprintln!("medkb: serving {} (Ctrl-C to stop)", server.url());
@@ -582,8 +776,11 @@ fn dispatch(
             eprintln!("medkb: stopped");
             Ok(())
         }
+        Command::Init { .. } | Command::Completions { .. } | Command::Man => {
+            without_knowledge_base(command, out).unwrap_or(Ok(()))
+        }
         Command::List { kind, json } => {
-            let opened = open(kb)?;
+            let opened = open(context)?;
             let mut docs = opened.all_docs()?;
             docs.retain(|doc| kind.is_none_or(|kind| doc.kind == kind));
             docs.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
@@ -601,12 +798,8 @@ fn dispatch(
     }
 }
 
-fn search_command(
-    args: &SearchArgs,
-    kb: &KnowledgeBase,
-    human: Human,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
+fn search_command(args: &SearchArgs, context: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
+    let human = context.human;
     let query = args.query.join(" ");
     if query.trim().is_empty() {
         return Err(Error::EmptyQuery.into());
@@ -616,10 +809,10 @@ fn search_command(
         (_, FormatArg::Html) => Format::Html,
         (_, FormatArg::Human) => Format::Human,
     };
-    let opened = open(kb)?;
+    let opened = open(context)?;
     let request = SearchRequest {
         query,
-        limit: args.limit,
+        limit: args.limit.unwrap_or(context.limit),
         kind: args.kind,
         drugs: args.drug.clone(),
         tags: args.tag.clone(),
@@ -627,13 +820,18 @@ fn search_command(
         facets: args.facets,
         explain: args.explain,
     };
-    let synonyms = load_synonyms(kb, &opened)?;
+    let synonyms = load_synonyms(context, &opened)?;
+    let searching = Instant::now();
     let results = search::search(&opened, &request, &synonyms)?;
+    context.messages.detail(&format!(
+        "searched in {} ms",
+        searching.elapsed().as_millis()
+    ));
     if results.truncated {
-        eprintln!(
-            "medkb: the question is long; only its first {} words were used",
+        context.messages.notice(&format!(
+            "the question is long; only its first {} words were used",
             crate::syntax::MAX_TERMS
-        );
+        ));
     }
     match format {
         Format::Json => render::json(out, &JsonResults::new(&results))?,
@@ -649,8 +847,7 @@ fn export_command(
     dir: Option<&std::path::Path>,
     definition: bool,
     index_name: &str,
-    corpus: &std::path::Path,
-    kb: &KnowledgeBase,
+    context: &Context,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     if !export::is_index_name(index_name) {
@@ -664,19 +861,19 @@ fn export_command(
             "--definition is the index definition of --format opensearch; ndjson has none".into();
         return Err(Error::Usage { message }.into());
     }
-    let opened = open(kb)?;
+    let opened = open(context)?;
     let mut docs = opened.all_docs()?;
     docs.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
-    let synonyms_path = corpus.join(crate::corpus::SYNONYMS_FILE);
+    let synonyms_path = context.corpus.join(crate::corpus::SYNONYMS_FILE);
     let synonyms_text = std::fs::read_to_string(&synonyms_path).unwrap_or_default();
     let (file_rules, problems) = crate::synonyms::parse_rules(&synonyms_text);
     for problem in problems {
-        eprintln!(
-            "medkb: {}:{}: {} (left out of the export)",
+        context.messages.notice(&format!(
+            "{}:{}: {} (left out of the export)",
             synonyms_path.display(),
             problem.line,
             problem.message
-        );
+        ));
     }
     let rules = export::synonym_rules(&file_rules, &opened.drug_names()?);
     let definition_json = || -> anyhow::Result<Vec<u8>> {
@@ -728,32 +925,35 @@ fn export_command(
 }
 
 /// Opens the index, rebuilding it first when it is missing or stale.
-fn open(kb: &KnowledgeBase) -> anyhow::Result<crate::index::Opened> {
+fn open(context: &Context) -> anyhow::Result<crate::index::Opened> {
     let mut notices = Vec::new();
-    let opened = kb.open_fresh(&mut notices);
+    let opened = {
+        // Drawn only if the check turns into a rebuild that takes a while.
+        let _spinner = context
+            .progress
+            .spinner("bringing the index up to date", Duration::from_millis(300));
+        context.kb.open_fresh(&mut notices)
+    };
     for notice in &notices {
         if let Notice::Rebuilt { report, .. } = notice {
-            warn_skipped(report);
+            warn_skipped(context, report);
         }
-        eprintln!("medkb: {notice}");
+        context.messages.notice(&notice.to_string());
     }
     Ok(opened?)
 }
 
-fn load_synonyms(kb: &KnowledgeBase, opened: &crate::index::Opened) -> anyhow::Result<Synonyms> {
-    let (synonyms, warnings) = kb.synonyms(opened)?;
+fn load_synonyms(context: &Context, opened: &crate::index::Opened) -> anyhow::Result<Synonyms> {
+    let (synonyms, warnings) = context.kb.synonyms(opened)?;
     for warning in warnings {
-        eprintln!("medkb: {}", render::terminal_safe(&warning));
+        context.messages.notice(&warning);
     }
     Ok(synonyms)
 }
 
-fn warn_skipped(report: &BuildReport) {
+fn warn_skipped(context: &Context, report: &BuildReport) {
     for skipped in &report.skipped {
-        eprintln!(
-            "medkb: skipped {}",
-            render::terminal_safe(&skipped.to_string())
-        );
+        context.messages.notice(&format!("skipped {skipped}"));
     }
 }
 

@@ -70,6 +70,16 @@ pub enum Error {
     Exists { path: PathBuf, what: String },
 
     #[error(
+        "{}:{line}: {message} (the keys are corpus, index, limit and color; see the README)",
+        .path.display()
+    )]
+    Config {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
+    #[error(
         "the check of {} found {problems} (fix them, or see 'medkb check --help' for deliberate exceptions)",
         .path.display()
     )]
@@ -85,7 +95,7 @@ impl Error {
     /// The process exit code for this error, as documented in the README.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::EmptyQuery | Error::Usage { .. } => 2,
+            Error::EmptyQuery | Error::Usage { .. } | Error::Config { .. } => 2,
             Error::CorpusMissing { .. } | Error::CorpusNotAFolder { .. } => 3,
             Error::NotAnIndex { .. }
             | Error::NoIndex { .. }
