@@ -575,14 +575,19 @@ fn init_command(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Rebuilds the index, with a spinner on a terminal.
+/// Brings the index up to date, with a bar counting the files read on a
+/// terminal (shown only when there are enough to wait for).
 fn build(context: &Context, full: bool) -> crate::Result<BuildReport> {
-    let report = {
-        let _spinner = context
-            .progress
-            .spinner("building the index", Duration::from_millis(150));
-        context.kb.build(full)
-    };
+    let bar: std::cell::RefCell<Option<crate::progress::Shown>> = Default::default();
+    let report = context.kb.build_with_progress(full, &|read, to_read| {
+        if to_read < PROGRESS_MIN_FILES {
+            return;
+        }
+        let mut bar = bar.borrow_mut();
+        bar.get_or_insert_with(|| context.progress.bar(to_read as u64, "reading the corpus"))
+            .set(read as u64);
+    });
+    drop(bar);
     if let Ok(report) = &report {
         context.messages.detail(&format!(
             "built the index in {} ms",
@@ -591,6 +596,9 @@ fn build(context: &Context, full: bool) -> crate::Result<BuildReport> {
     }
     report
 }
+
+/// Builds reading fewer files than this are over too soon for a bar.
+const PROGRESS_MIN_FILES: usize = 2_000;
 
 fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
     let (corpus, kb, human) = (&context.corpus, &context.kb, context.human);

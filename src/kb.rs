@@ -43,6 +43,9 @@ pub struct BuildReport {
     pub elapsed: Duration,
 }
 
+/// Told `(read, to_read)` as a build reads corpus files.
+pub type Progress<'a> = &'a dyn Fn(usize, usize);
+
 /// How a build brought the index up to date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BuildKind {
@@ -101,6 +104,12 @@ impl KnowledgeBase {
     /// `full` is set or there is no usable index to update. Fails at once if
     /// another process is building.
     pub fn build(&self, full: bool) -> Result<BuildReport> {
+        self.build_with_progress(full, &|_, _| {})
+    }
+
+    /// [`build`](Self::build), calling `progress(read, to_read)` as it reads
+    /// corpus files.
+    pub fn build_with_progress(&self, full: bool, progress: Progress<'_>) -> Result<BuildReport> {
         let corpus = Corpus::open(&self.corpus)?;
         self.index.current()?;
         let lock = self.index.try_lock()?.ok_or_else(|| Error::IndexBusy {
@@ -112,7 +121,7 @@ impl KnowledgeBase {
         } else {
             self.open_current().ok().flatten()
         };
-        build_locked(&lock, &corpus, scan, previous.as_ref())
+        build_locked(&lock, &corpus, scan, previous.as_ref(), progress)
     }
 
     /// The synonyms for searching `opened`: the corpus's synonyms file and
@@ -202,7 +211,7 @@ impl KnowledgeBase {
             let (lock, usable) = lock;
             let built = corpus
                 .scan()
-                .and_then(|scan| build_locked(&lock, &corpus, scan, usable.as_ref()));
+                .and_then(|scan| build_locked(&lock, &corpus, scan, usable.as_ref(), &|_, _| {}));
             match built {
                 Ok(report) => {
                     drop(lock);
@@ -283,6 +292,7 @@ fn build_locked(
     corpus: &Corpus,
     scan: Scan,
     previous: Option<&Opened>,
+    progress: Progress<'_>,
 ) -> Result<BuildReport> {
     let started = Instant::now();
     let updatable = previous.filter(|previous| {
@@ -291,12 +301,14 @@ fn build_locked(
     });
     if let Some(previous) = updatable {
         if let Ok(records) = Manifest::load_files(&previous.dir) {
-            if let Some(report) = update(lock, corpus, &scan, previous, &records, started)? {
+            if let Some(report) =
+                update(lock, corpus, &scan, previous, &records, started, progress)?
+            {
                 return Ok(report);
             }
         }
     }
-    full_build(lock, corpus, &scan, started)
+    full_build(lock, corpus, &scan, started, progress)
 }
 
 /// Reads every corpus file into a new index.
@@ -305,6 +317,7 @@ fn full_build(
     corpus: &Corpus,
     scan: &Scan,
     started: Instant,
+    progress: Progress<'_>,
 ) -> Result<BuildReport> {
     let staging = lock.stage()?;
     let mut writer = Writer::create(&staging.path, scan.files.len())?;
@@ -313,6 +326,7 @@ fn full_build(
     let mut documents = 0;
     let files: Vec<&SourceFile> = scan.files.iter().collect();
     corpus::load_each(&files, |file, loaded| {
+        progress(records.len() + 1, files.len());
         let outcome = match loaded {
             Ok(doc) => match paths_by_id.get(&doc.id) {
                 Some(first) => duplicate(doc.id, first),
@@ -355,6 +369,7 @@ fn update(
     previous: &Opened,
     records: &[FileRecord],
     started: Instant,
+    progress: Progress<'_>,
 ) -> Result<Option<BuildReport>> {
     let changes = manifest::changes(records, scan);
     let report = |kind, documents, records: &[FileRecord]| BuildReport {
@@ -406,6 +421,7 @@ fn update(
         .collect();
     let mut loaded: HashMap<&str, Result<Doc, Skipped>> = HashMap::new();
     corpus::load_each(&to_read, |file, outcome| {
+        progress(loaded.len() + 1, to_read.len());
         loaded.insert(file.rel.as_str(), outcome);
         Ok::<(), Error>(())
     })?;

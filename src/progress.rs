@@ -86,6 +86,11 @@ impl Shown {
         Shown::new(ProgressBar::hidden())
     }
 
+    /// `done` steps done.
+    pub fn set(&self, done: u64) {
+        self.bar.set_position(done);
+    }
+
     /// One more step done; `what` names the next.
     pub fn step(&self, what: &str) {
         self.bar.inc(1);
