@@ -141,6 +141,20 @@ fn the_results_page_works_without_javascript() {
         corrected.contains("Did you mean <a href=\"/search?q=clonazepam\""),
         "{corrected}"
     );
+    // More than one page of results: a link to all of them.
+    let many = served.get("/search?q=klonopin").text();
+    let total = served.get("/api/search?q=klonopin").json()["total"]
+        .as_u64()
+        .unwrap();
+    assert!(total > 10);
+    assert!(
+        many.contains(&format!("href=\"/search?q=klonopin&amp;limit={total}\"")),
+        "{many}"
+    );
+    let all = served
+        .get(&format!("/search?q=klonopin&limit={total}"))
+        .text();
+    assert_eq!(all.matches("class=\"hit\"").count() as u64, total);
     // An empty question shows the start page.
     assert_status(&served.get("/search?q="), 200, "empty question");
 }

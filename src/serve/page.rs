@@ -186,9 +186,16 @@ pub fn results(results: &SearchResults, filters: &[Filter]) -> String {
         };
         let shown = results.hits.len();
         if shown < results.total {
+            let all = format!(
+                "{}&limit={}",
+                search_href(question, filters),
+                results.total.min(super::routes::MAX_LIMIT)
+            );
             html.push_str(&format!(
-                "<p class=\"summary\">The best {shown} of {} matching {noun}</p>",
-                results.total
+                "<p class=\"summary\">The best {shown} of {} matching {noun} · <a href=\"{}\">show {}</a></p>",
+                results.total,
+                escape_html(&all),
+                if results.total <= super::routes::MAX_LIMIT { "all" } else { "more" }
             ));
         } else {
             html.push_str(&format!(

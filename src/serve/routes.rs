@@ -26,7 +26,7 @@ use crate::synonyms::Synonyms;
 
 /// Longest question, in characters; a longer one gets 414.
 pub const MAX_QUESTION_CHARS: usize = 1000;
-const MAX_LIMIT: usize = 100;
+pub const MAX_LIMIT: usize = 100;
 const MAX_PASSAGES: usize = 10;
 /// Most `drug` and `tag` filters in one request, and longest value.
 const MAX_FILTERS: usize = 20;

@@ -46,10 +46,7 @@ pub fn exchange(addr: &str, raw: &[u8]) -> HttpResponse {
     // A server refusing an oversized request may stop reading it: what
     // it answered is read all the same.
     let _ = stream.write_all(raw);
-    let mut bytes = Vec::new();
-    // A server that closes with unread request bytes may reset the
-    // connection after its response: keep what arrived.
-    let _ = stream.read_to_end(&mut bytes);
+    let bytes = read_response(&mut stream);
     parse(&bytes).unwrap_or_else(|| {
         panic!(
             "no HTTP response to {:?}: {:?}",
@@ -71,6 +68,31 @@ pub fn request(addr: &str, method: &str, path: &str, body: Option<&str>) -> Http
     raw.push_str("\r\n");
     raw.push_str(body.unwrap_or_default());
     exchange(addr, raw.as_bytes())
+}
+
+/// Reads one response: up to the end of its body when its length is
+/// known (some servers keep the connection open despite
+/// `Connection: close`), else until the server closes. A server that closes
+/// with unread request bytes may reset the connection after its response:
+/// what arrived is kept.
+fn read_response(stream: &mut TcpStream) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut buffer = [0; 16 * 1024];
+    loop {
+        if let Some(response) = parse(&bytes) {
+            let length = response
+                .header("content-length")
+                .and_then(|length| length.parse::<usize>().ok());
+            let head = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            if length.is_some_and(|length| bytes.len() >= head + length) {
+                return bytes;
+            }
+        }
+        match stream.read(&mut buffer) {
+            Ok(0) | Err(_) => return bytes,
+            Ok(read) => bytes.extend_from_slice(&buffer[..read]),
+        }
+    }
 }
 
 fn parse(bytes: &[u8]) -> Option<HttpResponse> {

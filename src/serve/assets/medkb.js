@@ -16,6 +16,7 @@
   }
 
   const DEBOUNCE_MS = 150;
+  const MAX_LIMIT = 100; // the most results one request may ask for
   const encoder = new TextEncoder();
   const decoder = new TextDecoder();
   let timer = 0;
@@ -129,8 +130,12 @@
       box.append(element("p", "summary",
         "No documents match “" + data.query + "”. Try fewer or other words."));
     } else if (data.hits.length < data.total) {
-      box.append(element("p", "summary",
-        "The best " + data.hits.length + " of " + data.total + " matching " + noun));
+      const line = element("p", "summary",
+        "The best " + data.hits.length + " of " + data.total + " matching " + noun + " · ");
+      const all = Math.min(data.total, MAX_LIMIT);
+      line.append(link(searchHref(data.query, on) + "&limit=" + all,
+        data.total <= MAX_LIMIT ? "show all" : "show more"));
+      box.append(line);
     } else {
       box.append(element("p", "summary", data.total + " matching " + noun));
     }
