@@ -32,7 +32,7 @@ done
 documents=$(( $(find "$corpus" -name '*.md' | wc -l) ))
 run() { "$medkb" --corpus "$corpus" --index "$index" --color never "$@"; }
 start=$(date +%s%N)
-run index >/dev/null
+run index --full >/dev/null
 build_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 say "$documents documents; a full build takes ${build_ms} ms"
 
@@ -65,7 +65,7 @@ for round in $(seq "$kills"); do
         printf '\nEdited in soak round %d.\n' "$round" >>"$corpus/notes/glossary.md"
     fi
     # Not through run(): $! must be medkb itself, not a subshell.
-    "$medkb" --corpus "$corpus" --index "$index" index >/dev/null 2>&1 &
+    "$medkb" --corpus "$corpus" --index "$index" index --full >/dev/null 2>&1 &
     pid=$!
     sleep "$(printf '0.%03d' $(( RANDOM % max_ms % 1000 )))"
     kill -KILL "$pid" 2>/dev/null || true

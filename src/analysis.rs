@@ -6,9 +6,11 @@
 //! (Snowball English). So "Restless Leg Syndrome" and "restless legs" meet at
 //! `restless`, `leg`, and "seizures" finds "seizure".
 
+use std::collections::HashMap;
+
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, TokenStream,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
+    Stemmer, StopWordFilter, TextAnalyzer, TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::Index;
 
@@ -51,15 +53,101 @@ pub fn is_question_word(word: &str) -> bool {
 
 /// Builds the English analyzer.
 pub fn english() -> TextAnalyzer {
-    let stop_words = StopWordFilter::new(Language::English)
-        .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new()));
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(stop_words)
-        .filter(Stemmer::new(Language::English))
+        .filter(stop_words())
+        .filter(CachedStemmer)
         .build()
+}
+
+fn stop_words() -> StopWordFilter {
+    StopWordFilter::new(Language::English)
+        .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new()))
+}
+
+/// Stems with Snowball English, remembering each word's stem: a text
+/// repeats its words, and stemming is most of the cost of analysis. Each
+/// clone of an analyzer (tantivy makes one per indexing thread) has its own
+/// memory, bounded by [`MAX_REMEMBERED_STEMS`].
+#[derive(Clone)]
+struct CachedStemmer;
+
+/// Words each analyzer remembers the stem of before it starts afresh.
+const MAX_REMEMBERED_STEMS: usize = 100_000;
+
+impl TokenFilter for CachedStemmer {
+    type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
+        CachedStemmerFilter {
+            inner,
+            stemmer: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(Stemmer::new(Language::English))
+                .build(),
+            stems: HashMap::new(),
+        }
+    }
+}
+
+#[derive(Clone)]
+struct CachedStemmerFilter<T> {
+    inner: T,
+    stemmer: TextAnalyzer,
+    stems: HashMap<String, String>,
+}
+
+impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
+    type TokenStream<'a> = CachedStemmerStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        if self.stems.len() >= MAX_REMEMBERED_STEMS {
+            self.stems.clear();
+        }
+        CachedStemmerStream {
+            tail: self.inner.token_stream(text),
+            stemmer: &mut self.stemmer,
+            stems: &mut self.stems,
+        }
+    }
+}
+
+struct CachedStemmerStream<'a, T> {
+    tail: T,
+    stemmer: &'a mut TextAnalyzer,
+    stems: &'a mut HashMap<String, String>,
+}
+
+impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        match self.stems.get(&token.text) {
+            Some(stem) => token.text.clone_from(stem),
+            None => {
+                let stem = {
+                    let mut stream = self.stemmer.token_stream(&token.text);
+                    stream.next().map(|stemmed| stemmed.text.clone())
+                };
+                if let Some(stem) = stem {
+                    let word = std::mem::replace(&mut token.text, stem.clone());
+                    self.stems.insert(word, stem);
+                }
+            }
+        }
+        true
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        self.tail.token_mut()
+    }
 }
 
 /// Builds the word analyzer: tokens as written, lower-cased and folded.
@@ -121,6 +209,22 @@ mod tests {
             .map(|t| (t.term.as_str(), t.position))
             .collect();
         assert_eq!(words, vec![("side", 0), ("effect", 1), ("drug", 4)]);
+    }
+
+    #[test]
+    fn remembered_stems_are_the_stems() {
+        let text = "Seizures, SEIZURE and the restless legs' syndromes: naive cafes, seizures.";
+        let plain = || {
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(LowerCaser)
+                .filter(stop_words())
+                .filter(Stemmer::new(Language::English))
+                .build()
+        };
+        let mut cached = english();
+        let expected = tokens(&mut plain(), text);
+        assert_eq!(tokens(&mut cached, text), expected);
+        assert_eq!(tokens(&mut cached, text), expected, "from memory");
     }
 
     #[test]

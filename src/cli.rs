@@ -3,14 +3,18 @@
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::config::{Color, Root};
 use crate::doc::Kind;
 use crate::error::Error;
 use crate::eval;
-use crate::kb::{BuildReport, KnowledgeBase, Notice};
+use crate::export;
+use crate::kb::{BuildKind, BuildReport, KnowledgeBase, Notice};
+use crate::progress::Progress;
 use crate::render::{self, Format, Human, JsonResults};
 use crate::search::{self, SearchRequest};
 use crate::synonyms::Synonyms;
@@ -24,12 +28,24 @@ Examples:
   medkb show clonazepam                  read one document
   medkb related baclofen                 its sources, the notes citing it, similar documents
   medkb list --kind article              what the knowledge base holds
+  medkb add page.html --source https://example.org/page   import a saved web page as an article
+  medkb note new \"Zolpidem\"               start corpus/notes/zolpidem.md from the template
+  medkb check                            lint the corpus: ids, citations, spun text, web chrome
+  medkb export --format opensearch --out export/   bulk body and index definition for a cluster
   medkb serve                            a local web page: search as you type, read documents
+  medkb init my-kb                       start a new, empty knowledge base
+  medkb completions bash > ~/.local/share/bash-completion/completions/medkb
+  medkb man > medkb.1                    the manual page
   medkb eval tests/relevance.json        measure the ranking against judged questions
   medkb eval tests/relevance.json --baseline tests/fts5-run.json   side by side with SQLite FTS5
 
+Run from any folder of a knowledge base: medkb finds its root as git does (a folder
+with medkb.toml, or with corpus/ and index/). Defaults come from medkb.toml, then
+MEDKB_CORPUS, MEDKB_INDEX, MEDKB_LIMIT, MEDKB_COLOR and NO_COLOR, then flags.
+
 Exit codes: 0 success (also when nothing matches), 1 file system error, 2 usage error,
-3 corpus problem, 4 index problem, 5 another process is rebuilding the index, 6 unknown id.
+3 corpus problem, 4 index problem, 5 another process is rebuilding the index, 6 unknown id,
+7 'medkb check' found errors, 8 the file or id exists already (nothing was overwritten).
 
 medkb is not medical advice: talk to a doctor or pharmacist about your own treatment.";
 
@@ -54,39 +70,38 @@ If the index is missing or older than the corpus, it is rebuilt first (a note go
 #[derive(Debug, Parser)]
 #[command(name = "medkb", version, after_help = EXAMPLES, arg_required_else_help = true)]
 pub struct Cli {
-    /// The folder of articles and notes.
+    /// The folder of articles and notes [default: corpus/ at the knowledge
+    /// base root, or as medkb.toml says].
+    #[arg(long, global = true, env = "MEDKB_CORPUS", value_name = "DIR")]
+    corpus: Option<PathBuf>,
+
+    /// The folder that holds the index, created if missing [default: index/
+    /// at the knowledge base root, or as medkb.toml says].
+    #[arg(long, global = true, env = "MEDKB_INDEX", value_name = "DIR")]
+    index: Option<PathBuf>,
+
+    /// When to colour output: auto is on a terminal unless NO_COLOR is set
+    /// [default: auto, or as medkb.toml says].
     #[arg(
         long,
         global = true,
-        env = "MEDKB_CORPUS",
-        value_name = "DIR",
-        default_value = "corpus"
+        env = "MEDKB_COLOR",
+        value_enum,
+        value_name = "WHEN"
     )]
-    corpus: PathBuf,
+    color: Option<Color>,
 
-    /// The folder that holds the index (created if missing).
-    #[arg(
-        long,
-        global = true,
-        env = "MEDKB_INDEX",
-        value_name = "DIR",
-        default_value = "index"
-    )]
-    index: PathBuf,
+    /// Print nothing on stderr but errors: no notices, no progress.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    quiet: bool,
 
-    /// When to colour output: auto is on a terminal unless NO_COLOR is set.
-    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
-    color: ColorWhen,
+    /// Also say on stderr where the knowledge base was found and how long
+    /// each step took.
+    #[arg(short, long, global = true)]
+    verbose: bool,
 
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum ColorWhen {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -96,13 +111,26 @@ enum FormatArg {
     Html,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExportFormat {
+    Opensearch,
+    Ndjson,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Answer a question with ranked documents and highlighted passages.
     #[command(after_help = SEARCH_EXAMPLES)]
     Search(SearchArgs),
-    /// Rebuild the index from the corpus.
-    Index,
+    /// Bring the index up to date with the corpus.
+    ///
+    /// Re-reads only the files added, changed or removed since the last
+    /// build; --full reads every file and writes a new index.
+    Index {
+        /// Rebuild from every file instead of updating.
+        #[arg(long)]
+        full: bool,
+    },
     /// Print one document in full.
     Show {
         /// The document's id, as 'medkb list' shows it.
@@ -116,9 +144,9 @@ enum Command {
     Related {
         /// The document's id, as 'medkb list' shows it.
         id: String,
-        /// How many documents to show.
-        #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
-        limit: usize,
+        /// How many documents to show [default: 10, or as medkb.toml says].
+        #[arg(short = 'n', long, env = "MEDKB_LIMIT", value_name = "N")]
+        limit: Option<usize>,
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
@@ -137,6 +165,68 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import articles into corpus/articles/: plain text (the first line is
+    /// the title), Markdown, or web pages saved as HTML. Then update the index.
+    #[command(after_help = ADD_EXAMPLES)]
+    Add {
+        /// The files to import.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Where the article came from (a URL), recorded as its source
+        /// instead of the file's path. One FILE only.
+        #[arg(long, value_name = "URL")]
+        source: Option<String>,
+        /// The id (and file name) instead of one made from the title. One FILE only.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+        /// The title instead of the one found in the file. One FILE only.
+        #[arg(long, value_name = "TITLE")]
+        title: Option<String>,
+        /// Replace the article that already has this id.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Curated notes.
+    Note {
+        #[command(subcommand)]
+        command: NoteCommand,
+    },
+    /// Lint the corpus: duplicate ids, citations of missing documents, notes
+    /// without sources, names claimed by two drugs, empty documents, spun
+    /// text, leftover web chrome, synonyms that find nothing.
+    #[command(after_help = check_help())]
+    Check {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also list the findings that files allow with 'check-allow'.
+        #[arg(long)]
+        all: bool,
+        /// Fail on warnings too.
+        #[arg(long)]
+        strict: bool,
+    },
+    /// Write the documents for another search engine: an OpenSearch or
+    /// Elasticsearch bulk body and index definition, or plain NDJSON.
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Export {
+        /// opensearch: a _bulk body (with --out, also the index definition);
+        /// ndjson: one document a line (what Quickwit ingests).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: ExportFormat,
+        /// Write the files into this folder (created if missing) instead of
+        /// printing to stdout.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print the index definition (settings, analyzers, mappings)
+        /// instead of the documents.
+        #[arg(long, conflicts_with = "out")]
+        definition: bool,
+        /// The index the documents go to: in the bulk action lines and the
+        /// file names.
+        #[arg(long, value_name = "NAME", default_value = "medkb")]
+        index_name: String,
+    },
     /// Serve a local web page and JSON API: search as you type, read the
     /// documents. Prints the page's address; Ctrl-C stops it.
     Serve {
@@ -148,6 +238,24 @@ enum Command {
         #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
         bind: IpAddr,
     },
+    /// Start a new, empty knowledge base in DIR (new or empty): medkb.toml,
+    /// corpus/articles, corpus/notes, corpus/synonyms.txt and index/.
+    #[command(after_help = INIT_EXAMPLES)]
+    Init {
+        /// The folder to create the knowledge base in.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+    /// Print a shell's completion script for medkb.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print medkb's manual page (roff) to stdout.
+    #[command(after_help = "Example:\n  medkb man > medkb.1 && man ./medkb.1")]
+    Man,
     /// List every document: id, kind and title.
     List {
         /// Only articles or only notes.
@@ -159,15 +267,30 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum NoteCommand {
+    /// Start a note: writes corpus/notes/<id>.md from the template and
+    /// prints its path. Never overwrites.
+    #[command(after_help = NOTE_EXAMPLES)]
+    New {
+        /// The note's title.
+        #[arg(required = true, value_name = "TITLE")]
+        title: Vec<String>,
+        /// The id (and file name) instead of one made from the title.
+        #[arg(long, value_name = "ID")]
+        id: Option<String>,
+    },
+}
+
 #[derive(Debug, Args)]
 struct SearchArgs {
     /// The question, in your own words.
     #[arg(required = true, value_name = "QUERY")]
     query: Vec<String>,
 
-    /// How many documents to show.
-    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
-    limit: usize,
+    /// How many documents to show [default: 10, or as medkb.toml says].
+    #[arg(short = 'n', long, env = "MEDKB_LIMIT", value_name = "N")]
+    limit: Option<usize>,
 
     /// Only articles or only notes.
     #[arg(long, value_name = "KIND", value_parser = parse_kind)]
@@ -203,12 +326,91 @@ struct SearchArgs {
     format: FormatArg,
 }
 
+const INIT_EXAMPLES: &str = "\
+Examples:
+  medkb init my-kb                 then: cd my-kb && medkb note new \"Zolpidem\"
+  medkb init .                     in the current folder, if it is empty
+
+Exit code 8 if DIR holds anything already.";
+
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  medkb completions bash > ~/.local/share/bash-completion/completions/medkb
+  medkb completions zsh > ~/.zfunc/_medkb        (with fpath+=~/.zfunc in ~/.zshrc)
+  medkb completions fish > ~/.config/fish/completions/medkb.fish";
+
+const ADD_EXAMPLES: &str = "\
+Examples:
+  medkb add leaflet.txt                       plain text: the first line is the title
+  medkb add notes-from-web.md                 Markdown, with or without front matter
+  medkb add page.html --source https://example.org/clonazepam
+                                              a saved web page: navigation, scripts,
+                                              comment forms and share buttons are dropped
+  medkb add page.html --title \"Clonazepam and sleep\" --id clonazepam-and-sleep
+  medkb add page.html --force                 replace the article with the same id
+
+Each article gets front matter: id (from the title), title, kind: article, source,
+and the drugs it names (the titles and aliases of the drug notes). An article much
+like one already there is reported on stderr. Nothing is written if any file
+fails. Exit codes: 8 an article has that id already (use --force or --id),
+2 a file without title or text, 1 a file that cannot be read.";
+
+const NOTE_EXAMPLES: &str = "\
+Examples:
+  medkb note new \"Zolpidem\"                   corpus/notes/zolpidem.md
+  medkb note new \"Sleep hygiene\" --id sleep-habits
+  $EDITOR \"$(medkb note new \"Zolpidem\")\"     start it and open it
+
+The template has the front matter of the corpus's notes (id, title, kind, aliases,
+tags, drugs, sources) and their sections. 'medkb check' reports the note until its
+sources are filled in. Exit code 8 if the id or file exists already.";
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  medkb export --format opensearch --out export/
+      export/medkb-index.json (index definition) and export/medkb-bulk.ndjson
+  curl -XPUT localhost:9200/medkb -H 'Content-Type: application/json' --data-binary @export/medkb-index.json
+  curl -XPOST localhost:9200/_bulk -H 'Content-Type: application/x-ndjson' --data-binary @export/medkb-bulk.ndjson
+  medkb export --format opensearch --definition      the index definition on stdout
+  medkb export --format ndjson > medkb.ndjson        one document a line, for Quickwit
+
+The index is rebuilt first if it is older than the corpus. The README's
+'Scaling out' section says what ranks differently there.";
+
+/// The rules of `medkb check`, for its `--help`.
+fn check_help() -> String {
+    let mut help = String::from("Rules:\n");
+    for rule in crate::check::RULES {
+        help.push_str(&format!(
+            "  {:<15} {:<8} {}\n",
+            rule.name, rule.severity, rule.finds
+        ));
+    }
+    help.push_str(
+        "
+A file that is a deliberate exception to a rule says so in its front matter,
+with the reason in a comment:
+  check-allow: [spun-text]   # kept as written; the note on it points this out
+Its findings of that rule are then listed only with --all and not counted.
+
+Examples:
+  medkb check                 findings as file:line: severity[rule]: message
+  medkb check --json          JSON for scripts (schema in the README)
+  medkb check --strict        fail on warnings too
+
+Exit codes: 0 no errors (warnings are allowed unless --strict), 7 errors found,
+3 the corpus folder is missing.",
+    );
+    help
+}
+
 fn parse_kind(text: &str) -> Result<Kind, String> {
     text.parse()
 }
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
+    let started = Instant::now();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -217,41 +419,199 @@ pub fn run() -> i32 {
             return err.exit_code();
         }
     };
-    let color = match cli.color {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
-                && io::stdout().is_terminal()
-        }
+    let messages = Messages {
+        quiet: cli.quiet,
+        verbose: cli.verbose,
     };
-    let kb = KnowledgeBase::new(&cli.corpus, &cli.index);
     let stdout = io::stdout();
     let mut out = BufWriter::new(stdout.lock());
-    let result =
-        dispatch(&cli.command, &kb, Human { color }, &mut out).and_then(|()| Ok(out.flush()?));
+    let result = match without_knowledge_base(&cli.command, &mut out) {
+        Some(result) => result,
+        None => Context::resolve(&cli, messages)
+            .and_then(|context| dispatch(&cli.command, &context, &mut out)),
+    }
+    .and_then(|()| Ok(out.flush()?));
+    messages.detail(&format!("done in {} ms", started.elapsed().as_millis()));
     match result {
         Ok(()) => 0,
         Err(err) => report(&err),
     }
 }
 
-fn dispatch(
-    command: &Command,
-    kb: &KnowledgeBase,
+/// Messages on stderr: notices unless `--quiet`, details with `--verbose`.
+/// Errors are always printed, by [`report`].
+#[derive(Debug, Clone, Copy)]
+struct Messages {
+    quiet: bool,
+    verbose: bool,
+}
+
+impl Messages {
+    /// Something a person should know: a rebuild, a skipped file.
+    fn notice(&self, text: &str) {
+        if !self.quiet {
+            eprintln!("medkb: {}", render::terminal_safe(text));
+        }
+    }
+
+    /// Where things were found and how long they took.
+    fn detail(&self, text: &str) {
+        if self.verbose {
+            eprintln!("medkb: {}", render::terminal_safe(text));
+        }
+    }
+}
+
+/// Everything a command needs, resolved once from the knowledge base root,
+/// its medkb.toml, the environment and the flags.
+struct Context {
+    corpus: PathBuf,
+    kb: KnowledgeBase,
     human: Human,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
+    /// The result limit when a command's --limit is not given.
+    limit: usize,
+    messages: Messages,
+    progress: Progress,
+}
+
+/// Results shown when neither a flag, MEDKB_LIMIT nor medkb.toml says.
+const DEFAULT_LIMIT: usize = 10;
+
+impl Context {
+    fn resolve(cli: &Cli, messages: Messages) -> anyhow::Result<Context> {
+        let cwd = std::env::current_dir().map_err(|err| Error::read(Path::new("."), err))?;
+        let root = Root::find(&cwd)?;
+        let file = root
+            .as_ref()
+            .map(|root| root.file.clone())
+            .unwrap_or_default();
+        // Paths from medkb.toml are relative to the root; run from the root
+        // itself, they stay short in messages.
+        let from_root = |path: PathBuf| match &root {
+            Some(root) if root.dir != cwd => root.dir.join(path),
+            _ => path,
+        };
+        let corpus = match &cli.corpus {
+            Some(corpus) => corpus.clone(),
+            None => from_root(file.corpus.clone().unwrap_or_else(|| "corpus".into())),
+        };
+        let index = match &cli.index {
+            Some(index) => index.clone(),
+            None => from_root(file.index.clone().unwrap_or_else(|| "index".into())),
+        };
+        // Flag or MEDKB_COLOR, then NO_COLOR, then medkb.toml.
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|value| !value.is_empty());
+        let color = match (cli.color, no_color, file.color) {
+            (Some(color), _, _) => color,
+            (None, true, _) => Color::Never,
+            (None, false, Some(color)) => color,
+            (None, false, None) => Color::Auto,
+        };
+        let color = match color {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => io::stdout().is_terminal(),
+        };
+        match &root {
+            Some(root) => messages.detail(&format!(
+                "knowledge base root {} (found by {})",
+                root.dir.display(),
+                root.found_by
+            )),
+            None => messages.detail("no knowledge base root here or above"),
+        }
+        messages.detail(&format!(
+            "corpus {}, index {}",
+            corpus.display(),
+            index.display()
+        ));
+        Ok(Context {
+            kb: KnowledgeBase::new(&corpus, &index),
+            corpus,
+            human: Human { color },
+            limit: file.limit.unwrap_or(DEFAULT_LIMIT),
+            messages,
+            progress: Progress::new(cli.quiet),
+        })
+    }
+}
+
+/// Runs the commands that need no knowledge base (so that a broken
+/// medkb.toml does not stop them); `None` for the others.
+fn without_knowledge_base(command: &Command, out: &mut dyn Write) -> Option<anyhow::Result<()>> {
     match command {
-        Command::Search(args) => search_command(args, kb, human, out),
-        Command::Index => {
-            let report = kb.build()?;
-            warn_skipped(&report);
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            command.set_bin_name("medkb");
+            command.build();
+            Some(
+                clap_complete::Generator::try_generate(shell, &command, out)
+                    .map_err(anyhow::Error::from),
+            )
+        }
+        Command::Man => Some(
+            clap_mangen::Man::new(Cli::command())
+                .render(out)
+                .map_err(anyhow::Error::from),
+        ),
+        Command::Init { dir } => Some(init_command(dir, out)),
+        _ => None,
+    }
+}
+
+fn init_command(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
+    let written = crate::init::init(dir)?;
+    let shown: Vec<String> = written
+        .iter()
+        .map(|path| path.display().to_string())
+        .filter(|path| !path.ends_with(".keep"))
+        .collect();
+    let line = format!(
+        "created a knowledge base in {}: {}",
+        dir.display(),
+        shown.join(", ")
+    );
+    writeln!(out, "{}", render::terminal_safe(&line))?;
+    Ok(())
+}
+
+/// Brings the index up to date, with a bar counting the files read on a
+/// terminal (shown only when there are enough to wait for).
+fn build(context: &Context, full: bool) -> crate::Result<BuildReport> {
+    let bar: std::cell::RefCell<Option<crate::progress::Shown>> = Default::default();
+    let report = context.kb.build_with_progress(full, &|read, to_read| {
+        if to_read < PROGRESS_MIN_FILES {
+            return;
+        }
+        let mut bar = bar.borrow_mut();
+        bar.get_or_insert_with(|| context.progress.bar(to_read as u64, "reading the corpus"))
+            .set(read as u64);
+    });
+    drop(bar);
+    if let Ok(report) = &report {
+        context.messages.detail(&format!(
+            "built the index in {} ms",
+            report.elapsed.as_millis()
+        ));
+    }
+    report
+}
+
+/// Builds reading fewer files than this are over too soon for a bar.
+const PROGRESS_MIN_FILES: usize = 2_000;
+
+fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (corpus, kb, human) = (&context.corpus, &context.kb, context.human);
+    match command {
+        Command::Search(args) => search_command(args, context, out),
+        Command::Index { full } => {
+            let report = build(context, *full)?;
+            warn_skipped(context, &report);
             writeln!(out, "{}", build_summary(&report, kb))?;
             Ok(())
         }
         Command::Show { id, json } => {
-            let opened = open(kb)?;
+            let opened = open(context)?;
             let doc = opened
                 .find(id)?
                 .ok_or_else(|| Error::UnknownId { id: id.clone() })?;
@@ -263,11 +623,12 @@ fn dispatch(
             Ok(())
         }
         Command::Related { id, limit, json } => {
-            let opened = open(kb)?;
+            let opened = open(context)?;
             let doc = opened
                 .find(id)?
                 .ok_or_else(|| Error::UnknownId { id: id.clone() })?;
-            let related = crate::related::related(&opened, &doc, *limit)?;
+            let limit = limit.unwrap_or(context.limit);
+            let related = crate::related::related(&opened, &doc, limit)?;
             if *json {
                 render::json(out, &render::JsonRelated::new(&doc, &related))?;
             } else {
@@ -281,8 +642,8 @@ fn dispatch(
             json,
         } => {
             let judged = eval::load(file)?;
-            let opened = open(kb)?;
-            let synonyms = load_synonyms(kb, &opened)?;
+            let opened = open(context)?;
+            let synonyms = load_synonyms(context, &opened)?;
             let report = eval::run(&opened, &judged, &synonyms)?;
             let baseline = match baseline {
                 Some(path) => Some(eval::score_run(&judged, &eval::load_run(path)?)),
@@ -306,8 +667,110 @@ fn dispatch(
             }
             Ok(())
         }
+        Command::Check { json, all, strict } => {
+            let report = crate::check::check(corpus)?;
+            if *json {
+                render::json(out, &report)?;
+            } else {
+                human.check_report(out, &report, *all)?;
+            }
+            let failing = report.errors + if *strict { report.warnings } else { 0 };
+            if failing > 0 {
+                out.flush()?;
+                let noun = match (*strict, failing) {
+                    (false, 1) => "1 error".to_string(),
+                    (false, n) => format!("{n} errors"),
+                    (true, 1) => "1 error or warning (--strict)".to_string(),
+                    (true, n) => format!("{n} errors and warnings (--strict)"),
+                };
+                return Err(Error::CheckFailed {
+                    path: corpus.to_path_buf(),
+                    problems: noun,
+                }
+                .into());
+            }
+            Ok(())
+        }
+        Command::Add {
+            files,
+            source,
+            id,
+            title,
+            force,
+        } => {
+            if files.len() > 1 && (source.is_some() || id.is_some() || title.is_some()) {
+                let message =
+                    "--source, --id and --title describe one file (add the files one at a time)"
+                        .into();
+                return Err(Error::Usage { message }.into());
+            }
+            let options = crate::import::AddOptions {
+                source: source.clone(),
+                id: id.clone(),
+                title: title.clone(),
+                force: *force,
+            };
+            let bar = context.progress.bar(files.len() as u64, "importing");
+            let added = crate::import::add(corpus, files, &options, |file| {
+                bar.step(&file.display().to_string())
+            })?;
+            drop(bar);
+            for each in &added {
+                let verb = if each.replaced { "replaced" } else { "added" };
+                let drugs = match each.article.drugs.as_slice() {
+                    [] => String::new(),
+                    drugs => format!(" (drugs: {})", drugs.join(", ")),
+                };
+                let line = format!("{verb} {}: {}{drugs}", each.rel, each.article.title);
+                writeln!(out, "{}", render::terminal_safe(&line))?;
+                for similar in &each.similar {
+                    let line = format!("{} looks like a duplicate: {similar}", each.rel);
+                    context.messages.notice(&line);
+                }
+            }
+            match build(context, false) {
+                Ok(report) => {
+                    warn_skipped(context, &report);
+                    writeln!(out, "{}", build_summary(&report, kb))?;
+                }
+                Err(Error::IndexBusy { .. }) => context.messages.notice(
+                    "another process is rebuilding the index; the next search brings it up to date",
+                ),
+                Err(err) => return Err(err.into()),
+            }
+            Ok(())
+        }
+        Command::Note {
+            command: NoteCommand::New { title, id },
+        } => {
+            let (path, _) = crate::import::new_note(corpus, &title.join(" "), id.as_deref())?;
+            // As reached from here, so that "$EDITOR $(medkb note new X)" opens it.
+            let shown = match path.file_name() {
+                Some(name) => corpus.join("notes").join(name),
+                None => path,
+            };
+            writeln!(
+                out,
+                "{}",
+                render::terminal_safe(&shown.display().to_string())
+            )?;
+            Ok(())
+        }
+        Command::Export {
+            format,
+            out: dir,
+            definition,
+            index_name,
+        } => export_command(
+            *format,
+            dir.as_deref(),
+            *definition,
+            index_name,
+            context,
+            out,
+        ),
         Command::Serve { port, bind } => {
-            let opened = open(kb)?;
+            let opened = open(context)?;
             let server =
                 crate::serve::Serve::bind(kb.clone(), opened, SocketAddr::new(*bind, *port))?;
             eprintln!("medkb: serving {} (Ctrl-C to stop)", server.url());
@@ -321,8 +784,11 @@ fn dispatch(
             eprintln!("medkb: stopped");
             Ok(())
         }
+        Command::Init { .. } | Command::Completions { .. } | Command::Man => {
+            without_knowledge_base(command, out).unwrap_or(Ok(()))
+        }
         Command::List { kind, json } => {
-            let opened = open(kb)?;
+            let opened = open(context)?;
             let mut docs = opened.all_docs()?;
             docs.retain(|doc| kind.is_none_or(|kind| doc.kind == kind));
             docs.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
@@ -340,12 +806,8 @@ fn dispatch(
     }
 }
 
-fn search_command(
-    args: &SearchArgs,
-    kb: &KnowledgeBase,
-    human: Human,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
+fn search_command(args: &SearchArgs, context: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
+    let human = context.human;
     let query = args.query.join(" ");
     if query.trim().is_empty() {
         return Err(Error::EmptyQuery.into());
@@ -355,10 +817,10 @@ fn search_command(
         (_, FormatArg::Html) => Format::Html,
         (_, FormatArg::Human) => Format::Human,
     };
-    let opened = open(kb)?;
+    let opened = open(context)?;
     let request = SearchRequest {
         query,
-        limit: args.limit,
+        limit: args.limit.unwrap_or(context.limit),
         kind: args.kind,
         drugs: args.drug.clone(),
         tags: args.tag.clone(),
@@ -366,13 +828,18 @@ fn search_command(
         facets: args.facets,
         explain: args.explain,
     };
-    let synonyms = load_synonyms(kb, &opened)?;
+    let synonyms = load_synonyms(context, &opened)?;
+    let searching = Instant::now();
     let results = search::search(&opened, &request, &synonyms)?;
+    context.messages.detail(&format!(
+        "searched in {} ms",
+        searching.elapsed().as_millis()
+    ));
     if results.truncated {
-        eprintln!(
-            "medkb: the question is long; only its first {} words were used",
+        context.messages.notice(&format!(
+            "the question is long; only its first {} words were used",
             crate::syntax::MAX_TERMS
-        );
+        ));
     }
     match format {
         Format::Json => render::json(out, &JsonResults::new(&results))?,
@@ -383,43 +850,138 @@ fn search_command(
     Ok(())
 }
 
+fn export_command(
+    format: ExportFormat,
+    dir: Option<&std::path::Path>,
+    definition: bool,
+    index_name: &str,
+    context: &Context,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if !export::is_index_name(index_name) {
+        let message = format!(
+            "'{index_name}' cannot name an index (use lower case, no spaces or \\/*?\"<>|,#:, not starting with - _ +)"
+        );
+        return Err(Error::Usage { message }.into());
+    }
+    if definition && format == ExportFormat::Ndjson {
+        let message =
+            "--definition is the index definition of --format opensearch; ndjson has none".into();
+        return Err(Error::Usage { message }.into());
+    }
+    let opened = open(context)?;
+    let mut docs = opened.all_docs()?;
+    docs.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+    let synonyms_path = context.corpus.join(crate::corpus::SYNONYMS_FILE);
+    let synonyms_text = std::fs::read_to_string(&synonyms_path).unwrap_or_default();
+    let (file_rules, problems) = crate::synonyms::parse_rules(&synonyms_text);
+    for problem in problems {
+        context.messages.notice(&format!(
+            "{}:{}: {} (left out of the export)",
+            synonyms_path.display(),
+            problem.line,
+            problem.message
+        ));
+    }
+    let rules = export::synonym_rules(&file_rules, &opened.drug_names()?);
+    let definition_json = || -> anyhow::Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec_pretty(&export::index_definition(&rules))?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    };
+    let Some(dir) = dir else {
+        match (format, definition) {
+            (ExportFormat::Opensearch, true) => out.write_all(&definition_json()?)?,
+            (ExportFormat::Opensearch, false) => export::write_bulk(out, &docs, index_name)?,
+            (ExportFormat::Ndjson, _) => export::write_ndjson(out, &docs)?,
+        }
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir).map_err(|err| Error::Write {
+        path: dir.to_path_buf(),
+        source: err,
+    })?;
+    let write = |name: String, bytes: &[u8]| -> anyhow::Result<PathBuf> {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(|err| Error::Write {
+            path: path.clone(),
+            source: err,
+        })?;
+        Ok(path)
+    };
+    let mut documents = Vec::new();
+    match format {
+        ExportFormat::Opensearch => {
+            export::write_bulk(&mut documents, &docs, index_name)?;
+            let bulk = write(format!("{index_name}-bulk.ndjson"), &documents)?;
+            let index = write(format!("{index_name}-index.json"), &definition_json()?)?;
+            writeln!(
+                out,
+                "wrote {} documents to {} and the index definition to {}",
+                docs.len(),
+                bulk.display(),
+                index.display()
+            )?;
+        }
+        ExportFormat::Ndjson => {
+            export::write_ndjson(&mut documents, &docs)?;
+            let path = write(format!("{index_name}.ndjson"), &documents)?;
+            writeln!(out, "wrote {} documents to {}", docs.len(), path.display())?;
+        }
+    }
+    Ok(())
+}
+
 /// Opens the index, rebuilding it first when it is missing or stale.
-fn open(kb: &KnowledgeBase) -> anyhow::Result<crate::index::Opened> {
+fn open(context: &Context) -> anyhow::Result<crate::index::Opened> {
     let mut notices = Vec::new();
-    let opened = kb.open_fresh(&mut notices);
+    let opened = {
+        // Drawn only if the check turns into a rebuild that takes a while.
+        let _spinner = context
+            .progress
+            .spinner("bringing the index up to date", Duration::from_millis(300));
+        context.kb.open_fresh(&mut notices)
+    };
     for notice in &notices {
         if let Notice::Rebuilt { report, .. } = notice {
-            warn_skipped(report);
+            warn_skipped(context, report);
         }
-        eprintln!("medkb: {notice}");
+        context.messages.notice(&notice.to_string());
     }
     Ok(opened?)
 }
 
-fn load_synonyms(kb: &KnowledgeBase, opened: &crate::index::Opened) -> anyhow::Result<Synonyms> {
-    let (synonyms, warnings) = kb.synonyms(opened)?;
+fn load_synonyms(context: &Context, opened: &crate::index::Opened) -> anyhow::Result<Synonyms> {
+    let (synonyms, warnings) = context.kb.synonyms(opened)?;
     for warning in warnings {
-        eprintln!("medkb: {}", render::terminal_safe(&warning));
+        context.messages.notice(&warning);
     }
     Ok(synonyms)
 }
 
-fn warn_skipped(report: &BuildReport) {
+fn warn_skipped(context: &Context, report: &BuildReport) {
     for skipped in &report.skipped {
-        eprintln!(
-            "medkb: skipped {}",
-            render::terminal_safe(&skipped.to_string())
-        );
+        context.messages.notice(&format!("skipped {skipped}"));
     }
 }
 
 fn build_summary(report: &BuildReport, kb: &KnowledgeBase) -> String {
-    let mut summary = format!(
-        "indexed {} documents into {} in {:.2} s",
-        report.documents,
-        kb.index_dir().display(),
-        report.elapsed.as_secs_f64()
-    );
+    let index = kb.index_dir().display();
+    let seconds = report.elapsed.as_secs_f64();
+    let mut summary = match report.kind {
+        BuildKind::Full => format!(
+            "indexed {} documents into {index} in {seconds:.2} s",
+            report.documents
+        ),
+        BuildKind::Update => format!(
+            "updated {index} in {seconds:.2} s: {} added, {} changed, {} removed; {} documents",
+            report.added, report.changed, report.removed, report.documents
+        ),
+        BuildKind::UpToDate => format!(
+            "{index} is up to date: {} documents (use --full to rebuild anyway)",
+            report.documents
+        ),
+    };
     match report.skipped.len() {
         0 => {}
         1 => summary.push_str(&format!("; skipped {}", report.skipped[0])),
@@ -436,7 +998,11 @@ fn report(err: &anyhow::Error) -> i32 {
             return 0;
         }
     }
-    let message = format!("{err:#}");
+    // medkb's own errors already name their cause; anyhow's chain would repeat it.
+    let message = match err.downcast_ref::<Error>() {
+        Some(own) => own.to_string(),
+        None => format!("{err:#}"),
+    };
     eprintln!(
         "medkb: {}",
         render::terminal_safe(&message).replace('\n', " ")

@@ -60,11 +60,33 @@ impl fmt::Display for Skipped {
     }
 }
 
+/// A folder of the corpus and its modification time, which changes when a
+/// file in it is added, removed or renamed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FolderStamp {
+    /// Relative to the corpus folder, `/`-separated; empty for the corpus itself.
+    pub path: String,
+    pub modified_ns: u64,
+}
+
 /// What a walk of the corpus found.
 #[derive(Debug, Default)]
 pub struct Scan {
     pub files: Vec<SourceFile>,
+    pub folders: Vec<FolderStamp>,
     pub skipped: Vec<Skipped>,
+}
+
+/// A file's or folder's modification time in nanoseconds since the epoch.
+pub fn modified_ns(path: &Path) -> std::io::Result<u64> {
+    fs::metadata(path).map(|meta| stamp_of(&meta))
+}
+
+fn stamp_of(meta: &fs::Metadata) -> u64 {
+    meta.modified()
+        .ok()
+        .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |since| since.as_nanos() as u64)
 }
 
 impl Corpus {
@@ -105,12 +127,26 @@ impl Corpus {
         let mut scan = Scan::default();
         // The corpus folder itself must be readable; a folder below it that
         // is not is reported and skipped.
+        self.stamp_folder(&self.dir, &self.name, &mut scan);
         let entries = fs::read_dir(&self.dir).map_err(|err| Error::read(&self.dir, err))?;
         self.walk_entries(entries, &self.name, 0, &mut scan);
         Ok(scan)
     }
 
+    /// Records a folder's time before reading it, so that a change made
+    /// during the walk shows as a change at the next check.
+    fn stamp_folder(&self, dir: &Path, rel: &str, scan: &mut Scan) {
+        if let Ok(modified_ns) = modified_ns(dir) {
+            let path = rel.split_once('/').map_or("", |(_, below)| below);
+            scan.folders.push(FolderStamp {
+                path: path.to_string(),
+                modified_ns,
+            });
+        }
+    }
+
     fn walk(&self, dir: &Path, rel: &str, depth: usize, scan: &mut Scan) {
+        self.stamp_folder(dir, rel, scan);
         match fs::read_dir(dir) {
             Ok(entries) => self.walk_entries(entries, rel, depth, scan),
             Err(err) => scan
@@ -137,7 +173,7 @@ impl Corpus {
             }
             let rel_path = format!("{rel}/{name}");
             let path = entry.path();
-            let Ok(link_meta) = fs::symlink_metadata(&path) else {
+            let Ok(link_meta) = entry.metadata() else {
                 continue; // removed while we walked: no longer part of the corpus
             };
             let meta = if link_meta.file_type().is_symlink() {
@@ -165,16 +201,11 @@ impl Corpus {
                     self.walk(&path, &rel_path, depth + 1, scan);
                 }
             } else if meta.is_file() && is_document_name(name) {
-                let modified_ns = meta
-                    .modified()
-                    .ok()
-                    .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
-                    .map_or(0, |since| since.as_nanos() as u64);
                 scan.files.push(SourceFile {
                     path,
                     rel: rel_path,
                     size: meta.len(),
-                    modified_ns,
+                    modified_ns: stamp_of(&meta),
                 });
             }
         }
@@ -277,6 +308,36 @@ pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
         path: file.rel.clone(),
         body: blocks.join("\n\n"),
     })
+}
+
+/// Files read per round of [`load_each`]: enough to keep every core busy,
+/// few enough that a round's documents take little memory.
+const LOAD_BATCH: usize = 512;
+
+/// Reads `files` on every core and hands each outcome to `each` in the
+/// files' order, so that what a build does never depends on timing.
+pub fn load_each<'a, E>(
+    files: &[&'a SourceFile],
+    mut each: impl FnMut(&'a SourceFile, Result<Doc, Skipped>) -> Result<(), E>,
+) -> Result<(), E> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    for batch in files.chunks(LOAD_BATCH) {
+        let share = batch.len().div_ceil(threads);
+        let loaded: Vec<Vec<Result<Doc, Skipped>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = batch
+                .chunks(share)
+                .map(|part| scope.spawn(move || part.iter().map(|file| load(file)).collect()))
+                .collect();
+            workers
+                .into_iter()
+                .map(|worker| worker.join().expect("loading a file does not panic"))
+                .collect()
+        });
+        for (file, outcome) in batch.iter().zip(loaded.into_iter().flatten()) {
+            each(file, outcome)?;
+        }
+    }
+    Ok(())
 }
 
 fn file_stem(rel: &str) -> &str {

@@ -59,8 +59,31 @@ pub enum Error {
     #[error("the query is empty (try: medkb search \"restless legs\")")]
     EmptyQuery,
 
+    /// Arguments that clap accepts one by one but not together.
+    #[error("{message}")]
+    Usage { message: String },
+
     #[error("no document with id '{id}' (run 'medkb list' to see the ids)")]
     UnknownId { id: String },
+
+    #[error("{} {what}", .path.display())]
+    Exists { path: PathBuf, what: String },
+
+    #[error(
+        "{}:{line}: {message} (the keys are corpus, index, limit and color; see the README)",
+        .path.display()
+    )]
+    Config {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+
+    #[error(
+        "the check of {} found {problems} (fix them, or see 'medkb check --help' for deliberate exceptions)",
+        .path.display()
+    )]
+    CheckFailed { path: PathBuf, problems: String },
 
     #[error(
         "cannot listen on {addr}: {source} (choose another --port, or --port 0 for any free one)"
@@ -72,7 +95,7 @@ impl Error {
     /// The process exit code for this error, as documented in the README.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::EmptyQuery => 2,
+            Error::EmptyQuery | Error::Usage { .. } | Error::Config { .. } => 2,
             Error::CorpusMissing { .. } | Error::CorpusNotAFolder { .. } => 3,
             Error::NotAnIndex { .. }
             | Error::NoIndex { .. }
@@ -81,6 +104,8 @@ impl Error {
             | Error::Tantivy { .. } => 4,
             Error::IndexBusy { .. } => 5,
             Error::UnknownId { .. } => 6,
+            Error::CheckFailed { .. } => 7,
+            Error::Exists { .. } => 8,
             Error::Read { .. } | Error::Write { .. } | Error::Listen { .. } => 1,
         }
     }

@@ -23,6 +23,9 @@ pub struct FrontMatter {
     #[serde(deserialize_with = "one_or_many")]
     pub sources: Vec<String>,
     pub source: Option<String>,
+    /// Rules of `medkb check` this file is a deliberate exception to.
+    #[serde(rename = "check-allow", deserialize_with = "one_or_many")]
+    pub check_allow: Vec<String>,
 }
 
 /// Front matter that could not be read, with the 1-based line in the file.

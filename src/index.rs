@@ -2,6 +2,7 @@
 //! opening one to search. Where indexes live on disk and how a new one
 //! replaces the old is [`crate::store`]'s concern.
 
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use tantivy::schema::{
@@ -14,7 +15,7 @@ use tantivy::{
 use crate::analysis;
 use crate::doc::{Doc, Kind};
 use crate::error::{Error, Result};
-use crate::manifest::{Manifest, SCHEMA_VERSION};
+use crate::manifest::Manifest;
 
 /// The fields of the schema, looked up once.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +53,7 @@ impl Fields {
         builder.add_text_field("drugs", STRING | STORED);
         builder.add_text_field("sources", STRING | STORED);
         builder.add_text_field("source", STORED);
-        builder.add_text_field("path", STRING | STORED);
+        builder.add_text_field("path", STORED);
         let words = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(analysis::WORDS)
@@ -140,24 +141,119 @@ impl Fields {
     }
 }
 
-/// Memory for the index writer: tantivy's floor is 15 MB a thread.
-const WRITER_HEAP_BYTES: usize = 64 * 1024 * 1024;
+/// Memory for each indexing thread of a full build; tantivy's floor is 15 MB.
+const FULL_BUILD_HEAP_PER_THREAD: usize = 48 * 1024 * 1024;
 
-/// Writes `docs` into a new index in the empty folder `dir` and commits.
-pub fn write(dir: &Path, docs: &[Doc]) -> Result<()> {
-    let fail = |err| Error::tantivy(dir, err);
-    let index = Index::create_in_dir(dir, Fields::schema()).map_err(fail)?;
-    analysis::register(&index);
-    let fields = Fields::from_schema(&index.schema()).expect("medkb's own schema has its fields");
-    let mut writer: IndexWriter<TantivyDocument> = index
-        .writer_with_num_threads(1, WRITER_HEAP_BYTES)
-        .map_err(fail)?;
-    for doc in docs {
-        writer.add_document(fields.to_document(doc)).map_err(fail)?;
+/// Corpora this large are indexed on every core.
+const PARALLEL_BUILD_MIN_DOCUMENTS: usize = 5_000;
+
+/// Memory for the one thread of an update, which adds a few documents.
+const UPDATE_HEAP: usize = 20 * 1024 * 1024;
+
+/// Files of a generation that belong to medkb or to a running writer, not to
+/// the index: an update writes its own.
+const NOT_COPIED: [&str; 4] = [
+    crate::manifest::FILE_NAME,
+    crate::manifest::FILES_FILE_NAME,
+    ".tantivy-writer.lock",
+    ".tantivy-meta.lock",
+];
+
+/// tantivy rewrites these (by writing a new file and renaming it), so they
+/// are copied rather than shared, to be safe.
+const COPIED_NOT_LINKED: [&str; 2] = ["meta.json", ".managed.json"];
+
+/// Writes documents into an index generation being built.
+pub struct Writer {
+    dir: PathBuf,
+    fields: Fields,
+    writer: IndexWriter<TantivyDocument>,
+}
+
+impl Writer {
+    /// A writer for a new, empty index of about `documents` documents in the
+    /// empty folder `dir`. A large one is indexed on every core; a small one
+    /// on one, which keeps it in one segment with the documents in corpus
+    /// order, so that equal scores rank the same way after every build.
+    pub fn create(dir: &Path, documents: usize) -> Result<Writer> {
+        let fail = |err| Error::tantivy(dir, err);
+        let index = Index::create_in_dir(dir, Fields::schema()).map_err(fail)?;
+        let threads = if documents < PARALLEL_BUILD_MIN_DOCUMENTS {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+        };
+        let writer = index
+            .writer_with_num_threads(threads, threads * FULL_BUILD_HEAP_PER_THREAD)
+            .map_err(fail)?;
+        Ok(Writer::new(dir, &index, writer))
     }
-    writer.commit().map_err(fail)?;
-    writer.wait_merging_threads().map_err(fail)?;
-    Ok(())
+
+    /// A writer for a copy of the index generation `from`, in the empty
+    /// folder `dir`. Segment files never change once written, so the copy
+    /// shares them with `from` by hard links and costs almost nothing;
+    /// where links are not possible, the files are copied.
+    pub fn update_copy(from: &Path, dir: &Path) -> Result<Writer> {
+        let entries = fs::read_dir(from).map_err(|err| Error::read(from, err))?;
+        for entry in entries {
+            let entry = entry.map_err(|err| Error::read(from, err))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            if NOT_COPIED.contains(&name) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let (source, target) = (entry.path(), dir.join(name));
+            let linked =
+                !COPIED_NOT_LINKED.contains(&name) && fs::hard_link(&source, &target).is_ok();
+            if !linked {
+                fs::copy(&source, &target).map_err(|err| Error::write(&target, err))?;
+            }
+        }
+        let fail = |err| Error::tantivy(dir, err);
+        let index = Index::open_in_dir(dir).map_err(fail)?;
+        if Fields::from_schema(&index.schema()).is_none() {
+            return Err(Error::IndexDamaged {
+                path: from.to_path_buf(),
+                reason: "its schema is not medkb's".into(),
+            });
+        }
+        let writer = index
+            .writer_with_num_threads(1, UPDATE_HEAP)
+            .map_err(fail)?;
+        Ok(Writer::new(dir, &index, writer))
+    }
+
+    fn new(dir: &Path, index: &Index, writer: IndexWriter<TantivyDocument>) -> Writer {
+        analysis::register(index);
+        let fields = Fields::from_schema(&index.schema()).expect("checked: medkb's schema");
+        Writer {
+            dir: dir.to_path_buf(),
+            fields,
+            writer,
+        }
+    }
+
+    pub fn add(&mut self, doc: &Doc) -> Result<()> {
+        self.writer
+            .add_document(self.fields.to_document(doc))
+            .map(drop)
+            .map_err(|err| Error::tantivy(&self.dir, err))
+    }
+
+    /// Removes the document with this id.
+    pub fn remove(&mut self, id: &str) {
+        let term = tantivy::Term::from_field_text(self.fields.id, id);
+        self.writer.delete_term(term);
+    }
+
+    /// Commits, and waits until merges are done, so that the folder is
+    /// complete when this returns.
+    pub fn finish(mut self) -> Result<()> {
+        let dir = self.dir.clone();
+        let fail = |err| Error::tantivy(&dir, err);
+        self.writer.commit().map_err(fail)?;
+        self.writer.wait_merging_threads().map_err(fail)
+    }
 }
 
 /// An index opened for searching, with what it was built from.
@@ -177,13 +273,9 @@ impl Opened {
             reason,
         };
         let manifest = Manifest::load(dir)?;
-        if manifest.schema_version != SCHEMA_VERSION {
-            return Err(Error::IndexOutdated {
-                path: dir.to_path_buf(),
-                version: manifest.medkb_version,
-            });
-        }
-        let index = Index::open_in_dir(dir).map_err(|err| damaged(err.to_string()))?;
+        let index = crate::published::Published::open(dir)
+            .and_then(Index::open)
+            .map_err(|err| damaged(err.to_string()))?;
         let fields = Fields::from_schema(&index.schema())
             .ok_or_else(|| damaged("its schema is not medkb's".into()))?;
         analysis::register(&index);

@@ -10,10 +10,13 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::corpus::{self, Corpus, Scan, Skipped};
+use std::collections::HashSet;
+
+use crate::corpus::{self, Corpus, Scan, Skipped, SourceFile};
+use crate::doc::Doc;
 use crate::error::{Error, Result};
-use crate::index::{self, Opened};
-use crate::manifest::Manifest;
+use crate::index::{Opened, Writer};
+use crate::manifest::{self, FileRecord, Manifest, Outcome, SCHEMA_VERSION};
 use crate::store::{BuildLock, IndexDir};
 use crate::synonyms::Synonyms;
 
@@ -27,9 +30,32 @@ pub struct KnowledgeBase {
 /// What a build did.
 #[derive(Debug)]
 pub struct BuildReport {
+    pub kind: BuildKind,
+    /// Documents in the index now.
     pub documents: usize,
+    /// Corpus files added, changed and removed since the last build (for a
+    /// full build: every file counts as added).
+    pub added: usize,
+    pub changed: usize,
+    pub removed: usize,
+    /// Every file the index leaves out, and why.
     pub skipped: Vec<Skipped>,
     pub elapsed: Duration,
+}
+
+/// Told `(read, to_read)` as a build reads corpus files.
+pub type Progress<'a> = &'a dyn Fn(usize, usize);
+
+/// How a build brought the index up to date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildKind {
+    /// Every file was read and a new index written.
+    Full,
+    /// Only added, changed and removed files were read; the rest of the
+    /// index was carried over.
+    Update,
+    /// Nothing had changed.
+    UpToDate,
 }
 
 /// Something a person should know about how a search was answered.
@@ -46,7 +72,11 @@ impl fmt::Display for Notice {
         match self {
             Notice::Rebuilt { reason, report } => write!(
                 f,
-                "rebuilt the index ({reason}): {} documents in {} ms",
+                "{} the index ({reason}): {} documents in {} ms",
+                match report.kind {
+                    BuildKind::Full => "rebuilt",
+                    BuildKind::Update | BuildKind::UpToDate => "updated",
+                },
                 report.documents,
                 report.elapsed.as_millis()
             ),
@@ -69,16 +99,29 @@ impl KnowledgeBase {
         self.index.path()
     }
 
-    /// Rebuilds the index from the corpus. Fails at once if another process
-    /// is building.
-    pub fn build(&self) -> Result<BuildReport> {
+    /// Brings the index up to date with the corpus: re-reads only the files
+    /// added, changed or removed since the last build, or every file when
+    /// `full` is set or there is no usable index to update. Fails at once if
+    /// another process is building.
+    pub fn build(&self, full: bool) -> Result<BuildReport> {
+        self.build_with_progress(full, &|_, _| {})
+    }
+
+    /// [`build`](Self::build), calling `progress(read, to_read)` as it reads
+    /// corpus files.
+    pub fn build_with_progress(&self, full: bool, progress: Progress<'_>) -> Result<BuildReport> {
         let corpus = Corpus::open(&self.corpus)?;
         self.index.current()?;
         let lock = self.index.try_lock()?.ok_or_else(|| Error::IndexBusy {
             path: self.index.path().to_path_buf(),
         })?;
         let scan = corpus.scan()?;
-        build_locked(&lock, &corpus, scan)
+        let previous = if full {
+            None
+        } else {
+            self.open_current().ok().flatten()
+        };
+        build_locked(&lock, &corpus, scan, previous.as_ref(), progress)
     }
 
     /// The synonyms for searching `opened`: the corpus's synonyms file and
@@ -108,33 +151,33 @@ impl KnowledgeBase {
         }
     }
 
-    /// Opens the index for searching, rebuilding it first if it does not
-    /// match the corpus. `notices` says what was done and why.
+    /// Opens the index for searching, bringing it up to date first if it
+    /// does not match the corpus. `notices` says what was done and why.
     pub fn open_fresh(&self, notices: &mut Vec<Notice>) -> Result<Opened> {
-        let corpus = match Corpus::open(&self.corpus).and_then(|c| c.scan().map(|s| (c, s))) {
-            Ok(found) => found,
-            Err(corpus_error) => {
-                // Without a corpus nothing can be rebuilt, but an index built
-                // earlier still answers.
-                return match self.open_current() {
-                    Ok(Some(opened)) => {
-                        notices.push(Notice::Stale {
-                            reason: corpus_error.to_string(),
-                            why_kept: "searching the index as last built".into(),
-                        });
-                        Ok(opened)
-                    }
-                    _ => Err(corpus_error),
-                };
-            }
+        // Without a corpus nothing can be rebuilt, but an index built earlier
+        // still answers.
+        let keep_as_built =
+            |corpus_error: Error, notices: &mut Vec<Notice>| match self.open_current() {
+                Ok(Some(opened)) => {
+                    notices.push(Notice::Stale {
+                        reason: corpus_error.to_string(),
+                        why_kept: "searching the index as last built".into(),
+                    });
+                    Ok(opened)
+                }
+                _ => Err(corpus_error),
+            };
+        let corpus = match Corpus::open(&self.corpus) {
+            Ok(corpus) => corpus,
+            Err(corpus_error) => return keep_as_built(corpus_error, notices),
         };
-        let (corpus, scan) = corpus;
         // Twice at most: once more after waiting for another process's build.
         for _ in 0..2 {
             let (usable, reason) = match self.open_current() {
-                Ok(Some(opened)) => match opened.manifest.staleness(corpus.dir(), &scan) {
-                    None => return Ok(opened),
-                    Some(reason) => (Some(opened), reason),
+                Ok(Some(opened)) => match staleness(&opened, &corpus) {
+                    Ok(None) => return Ok(opened),
+                    Ok(Some(reason)) => (Some(opened), reason),
+                    Err(corpus_error) => return keep_as_built(corpus_error, notices),
                 },
                 Ok(None) => (None, "there was none yet".to_string()),
                 Err(err @ Error::NotAnIndex { .. }) => return Err(err),
@@ -166,7 +209,10 @@ impl KnowledgeBase {
                 (Err(err), None) => return Err(err),
             };
             let (lock, usable) = lock;
-            match build_locked(&lock, &corpus, scan) {
+            let built = corpus
+                .scan()
+                .and_then(|scan| build_locked(&lock, &corpus, scan, usable.as_ref(), &|_, _| {}));
+            match built {
                 Ok(report) => {
                     drop(lock);
                     notices.push(Notice::Rebuilt { reason, report });
@@ -186,18 +232,16 @@ impl KnowledgeBase {
     /// For a long-running process holding `previous`: `None` when it is
     /// still the generation `CURRENT` names and still matches the corpus, so
     /// it can go on being used; otherwise the index as [`open_fresh`]
-    /// (Self::open_fresh) opens it, rebuilt first if need be. The check costs
-    /// a walk of the corpus folder and no index reads.
+    /// (Self::open_fresh) opens it, brought up to date first if need be. The
+    /// check is the one a search makes, and reads nothing of the index.
     pub fn reopen_fresh(
         &self,
         previous: &Opened,
         notices: &mut Vec<Notice>,
     ) -> Result<Option<Opened>> {
         if let Ok(corpus) = Corpus::open(&self.corpus) {
-            if let (Ok(scan), Ok(Some(current))) = (corpus.scan(), self.index.current()) {
-                if current == previous.dir
-                    && previous.manifest.staleness(corpus.dir(), &scan).is_none()
-                {
+            if let Ok(Some(current)) = self.index.current() {
+                if current == previous.dir && matches!(staleness(previous, &corpus), Ok(None)) {
                     return Ok(None);
                 }
             }
@@ -222,39 +266,229 @@ impl KnowledgeBase {
     }
 }
 
-/// Reads every corpus file and writes a new index generation.
-fn build_locked(lock: &BuildLock, corpus: &Corpus, scan: Scan) -> Result<BuildReport> {
+/// Why `opened` no longer matches the corpus, or `None` when it does. For a
+/// large corpus this looks only at folder times (see
+/// [`manifest::FULL_CHECK_MAX_FILES`]); an error means the corpus could not
+/// be read.
+fn staleness(opened: &Opened, corpus: &Corpus) -> Result<Option<String>> {
+    let manifest = &opened.manifest;
+    if let Some(reason) = manifest.mismatch(corpus.dir()) {
+        return Ok(Some(reason));
+    }
+    if !manifest.needs_full_check() {
+        return Ok(manifest.changed_folder(corpus.dir()));
+    }
+    let scan = corpus.scan()?;
+    Ok(match Manifest::load_files(&opened.dir) {
+        Ok(records) => manifest::changes(&records, &scan).describe(),
+        Err(damaged) => Some(damaged.to_string()),
+    })
+}
+
+/// Writes a new index generation: an update of `previous` when there is one
+/// built from this corpus in this format, else a full build.
+fn build_locked(
+    lock: &BuildLock,
+    corpus: &Corpus,
+    scan: Scan,
+    previous: Option<&Opened>,
+    progress: Progress<'_>,
+) -> Result<BuildReport> {
     let started = Instant::now();
-    let mut skipped = scan.skipped.clone();
-    let mut docs = Vec::with_capacity(scan.files.len());
-    let mut paths_by_id: HashMap<String, String> = HashMap::new();
-    for file in &scan.files {
-        match corpus::load(file) {
-            Ok(doc) => {
-                if let Some(first) = paths_by_id.get(&doc.id) {
-                    skipped.push(Skipped {
-                        path: file.rel.clone(),
-                        line: None,
-                        reason: format!(
-                            "duplicate id '{}' (also used by {first}); rename one",
-                            doc.id
-                        ),
-                    });
-                    continue;
-                }
-                paths_by_id.insert(doc.id.clone(), doc.path.clone());
-                docs.push(doc);
+    let updatable = previous.filter(|previous| {
+        previous.manifest.schema_version == SCHEMA_VERSION
+            && previous.manifest.corpus == corpus.dir()
+    });
+    if let Some(previous) = updatable {
+        if let Ok(records) = Manifest::load_files(&previous.dir) {
+            if let Some(report) =
+                update(lock, corpus, &scan, previous, &records, started, progress)?
+            {
+                return Ok(report);
             }
-            Err(skip) => skipped.push(skip),
         }
     }
+    full_build(lock, corpus, &scan, started, progress)
+}
+
+/// Reads every corpus file into a new index.
+fn full_build(
+    lock: &BuildLock,
+    corpus: &Corpus,
+    scan: &Scan,
+    started: Instant,
+    progress: Progress<'_>,
+) -> Result<BuildReport> {
     let staging = lock.stage()?;
-    index::write(&staging.path, &docs)?;
-    Manifest::new(corpus.dir(), &scan, docs.len()).save(&staging.path)?;
+    let mut writer = Writer::create(&staging.path, scan.files.len())?;
+    let mut paths_by_id: HashMap<String, String> = HashMap::new();
+    let mut records = Vec::with_capacity(scan.files.len());
+    let mut documents = 0;
+    let files: Vec<&SourceFile> = scan.files.iter().collect();
+    corpus::load_each(&files, |file, loaded| {
+        progress(records.len() + 1, files.len());
+        let outcome = match loaded {
+            Ok(doc) => match paths_by_id.get(&doc.id) {
+                Some(first) => duplicate(doc.id, first),
+                None => {
+                    writer.add(&doc)?;
+                    documents += 1;
+                    paths_by_id.insert(doc.id.clone(), doc.path);
+                    Outcome::Indexed { id: doc.id }
+                }
+            },
+            Err(skip) => Outcome::Skipped {
+                line: skip.line,
+                reason: skip.reason,
+            },
+        };
+        records.push(FileRecord::new(file, outcome));
+        Ok::<(), Error>(())
+    })?;
+    writer.finish()?;
+    Manifest::new(corpus.dir(), scan, documents).save(&staging.path, &records)?;
     lock.publish(staging)?;
     Ok(BuildReport {
-        documents: docs.len(),
-        skipped,
+        kind: BuildKind::Full,
+        documents,
+        added: scan.files.len(),
+        changed: 0,
+        removed: 0,
+        skipped: skipped(scan, &records),
         elapsed: started.elapsed(),
     })
+}
+
+/// Carries `previous` over into a new generation, re-reading only the files
+/// that changed. `None` when a full build must decide instead: when ids
+/// collide, which file keeps an id depends on every file's path.
+fn update(
+    lock: &BuildLock,
+    corpus: &Corpus,
+    scan: &Scan,
+    previous: &Opened,
+    records: &[FileRecord],
+    started: Instant,
+    progress: Progress<'_>,
+) -> Result<Option<BuildReport>> {
+    let changes = manifest::changes(records, scan);
+    let report = |kind, documents, records: &[FileRecord]| BuildReport {
+        kind,
+        documents,
+        added: changes.added.len(),
+        changed: changes.changed.len(),
+        removed: changes.removed.len(),
+        skipped: skipped(scan, records),
+        elapsed: started.elapsed(),
+    };
+    if changes.is_empty() && previous.manifest.folders == scan.folders {
+        return Ok(Some(report(
+            BuildKind::UpToDate,
+            previous.manifest.documents,
+            records,
+        )));
+    }
+    let touched: HashSet<&str> = changes
+        .changed
+        .iter()
+        .map(|file| file.rel.as_str())
+        .chain(changes.removed.iter().map(|record| record.path.as_str()))
+        .collect();
+    let untouched = || {
+        records
+            .iter()
+            .filter(|r| !touched.contains(r.path.as_str()))
+    };
+    let taken: HashSet<&str> = untouched()
+        .filter_map(|record| match &record.outcome {
+            Outcome::Indexed { id } => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    // A file left out as a duplicate whose id's holder changed might now win.
+    let holder_touched = untouched().any(|record| match &record.outcome {
+        Outcome::Duplicate { id, .. } => !taken.contains(id.as_str()),
+        _ => false,
+    });
+    if holder_touched {
+        return Ok(None);
+    }
+    let to_read: Vec<&SourceFile> = changes
+        .added
+        .iter()
+        .chain(&changes.changed)
+        .copied()
+        .collect();
+    let mut loaded: HashMap<&str, Result<Doc, Skipped>> = HashMap::new();
+    corpus::load_each(&to_read, |file, outcome| {
+        progress(loaded.len() + 1, to_read.len());
+        loaded.insert(file.rel.as_str(), outcome);
+        Ok::<(), Error>(())
+    })?;
+    let mut new_ids: HashSet<&str> = HashSet::new();
+    for doc in loaded.values().flatten() {
+        if taken.contains(doc.id.as_str()) || !new_ids.insert(&doc.id) {
+            return Ok(None);
+        }
+    }
+
+    let staging = lock.stage()?;
+    let mut writer = Writer::update_copy(&previous.dir, &staging.path)?;
+    let mut documents = previous.manifest.documents;
+    for record in records.iter().filter(|r| touched.contains(r.path.as_str())) {
+        if let Outcome::Indexed { id } = &record.outcome {
+            writer.remove(id);
+            documents -= 1;
+        }
+    }
+    let previous_records: HashMap<&str, &FileRecord> = records
+        .iter()
+        .map(|record| (record.path.as_str(), record))
+        .collect();
+    let mut new_records = Vec::with_capacity(scan.files.len());
+    for file in &scan.files {
+        let outcome = match loaded.remove(file.rel.as_str()) {
+            Some(Ok(doc)) => {
+                writer.add(&doc)?;
+                documents += 1;
+                Outcome::Indexed { id: doc.id }
+            }
+            Some(Err(skip)) => Outcome::Skipped {
+                line: skip.line,
+                reason: skip.reason,
+            },
+            None => match previous_records.get(file.rel.as_str()) {
+                Some(record) => record.outcome.clone(),
+                None => continue, // unreachable: every new file was read
+            },
+        };
+        new_records.push(FileRecord::new(file, outcome));
+    }
+    writer.finish()?;
+    Manifest::new(corpus.dir(), scan, documents).save(&staging.path, &new_records)?;
+    lock.publish(staging)?;
+    Ok(Some(report(BuildKind::Update, documents, &new_records)))
+}
+
+fn duplicate(id: String, first: &str) -> Outcome {
+    let reason = format!("duplicate id '{id}' (also used by {first}); rename one");
+    Outcome::Duplicate { id, reason }
+}
+
+/// What the index leaves out: folders the walk could not read, then files.
+fn skipped(scan: &Scan, records: &[FileRecord]) -> Vec<Skipped> {
+    let files = records.iter().filter_map(|record| match &record.outcome {
+        Outcome::Indexed { .. } => None,
+        Outcome::Skipped { line, reason } => Some(Skipped {
+            path: record.path.clone(),
+            line: *line,
+            reason: reason.clone(),
+        }),
+        Outcome::Duplicate { reason, .. } => Some(Skipped {
+            path: record.path.clone(),
+            line: None,
+            reason: reason.clone(),
+        }),
+    });
+    scan.skipped.iter().cloned().chain(files).collect()
 }

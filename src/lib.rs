@@ -17,16 +17,24 @@
 
 pub mod analysis;
 pub mod blend;
+pub mod check;
 pub mod cli;
+pub mod config;
 pub mod corpus;
 pub mod doc;
 pub mod error;
 pub mod eval;
+pub mod exclusion;
+pub mod export;
 pub mod frontmatter;
+pub mod import;
 pub mod index;
+pub mod init;
 pub mod kb;
 pub mod manifest;
 pub mod markdown;
+pub mod progress;
+pub mod published;
 pub mod query;
 pub mod related;
 pub mod render;

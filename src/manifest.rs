@@ -1,7 +1,13 @@
-//! What an index was built from: the corpus folder, each file's size and
-//! modification time, and the version of medkb's schema. Saved beside the
-//! index, it lets a search tell in a few stat calls whether the index is
-//! still the corpus's, and say what changed when it is not.
+//! What an index was built from, saved beside it in two files:
+//!
+//! - `medkb-manifest.json` (small): the schema version, the corpus folder,
+//!   and the modification time of every folder of the corpus;
+//! - `medkb-files.json`: every corpus file with its size, modification time
+//!   and what became of it (indexed under an id, or skipped and why).
+//!
+//! A search reads the small file and checks freshness at a cost that suits
+//! the corpus (see [`Manifest::check`]); a build reads the file list to
+//! re-index only what changed.
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -10,15 +16,25 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::corpus::{Scan, SourceFile};
+use crate::corpus::{FolderStamp, Scan, SourceFile};
 use crate::error::{Error, Result};
 
 /// Bump when the schema, the analyzer or the stored body format changes, so
 /// that indexes built by an older medkb are rebuilt rather than misread.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The manifest's file name inside an index generation folder.
 pub const FILE_NAME: &str = "medkb-manifest.json";
+
+/// The file list's name inside an index generation folder.
+pub const FILES_FILE_NAME: &str = "medkb-files.json";
+
+/// Up to this many files, a search compares every file's size and time with
+/// the manifest (about a millisecond per thousand files). Above it, a search
+/// compares only the folders' times, which catches files added, removed or
+/// renamed, and files saved the way editors save (a new file renamed over
+/// the old), but not a file rewritten in place; `medkb index` catches that.
+pub const FULL_CHECK_MAX_FILES: usize = 2_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -27,25 +43,106 @@ pub struct Manifest {
     /// The corpus folder, absolute.
     pub corpus: PathBuf,
     pub documents: usize,
-    pub files: Vec<FileStamp>,
+    /// How many corpus files `medkb-files.json` lists.
+    pub files: usize,
+    pub folders: Vec<FolderStamp>,
 }
 
-/// A corpus file as it was when the index was built.
+/// A corpus file as it was when the index was built, and what became of it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileStamp {
+pub struct FileRecord {
     pub path: String,
     pub size: u64,
     pub modified_ns: u64,
+    pub outcome: Outcome,
 }
 
-impl From<&SourceFile> for FileStamp {
-    fn from(file: &SourceFile) -> FileStamp {
-        FileStamp {
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Indexed as the document with this id.
+    Indexed { id: String },
+    /// Not indexed, for a reason that a later build would repeat.
+    Skipped { line: Option<usize>, reason: String },
+    /// Not indexed because another file has the same id.
+    Duplicate { id: String, reason: String },
+}
+
+impl FileRecord {
+    pub fn new(file: &SourceFile, outcome: Outcome) -> FileRecord {
+        FileRecord {
             path: file.rel.clone(),
             size: file.size,
             modified_ns: file.modified_ns,
+            outcome,
         }
     }
+
+    /// Whether `file` is this file unchanged.
+    pub fn matches(&self, file: &SourceFile) -> bool {
+        self.size == file.size && self.modified_ns == file.modified_ns
+    }
+}
+
+/// How a corpus differs from what an index was built from.
+#[derive(Debug, Default)]
+pub struct Changes<'a> {
+    pub added: Vec<&'a SourceFile>,
+    pub changed: Vec<&'a SourceFile>,
+    pub removed: Vec<&'a FileRecord>,
+}
+
+impl Changes<'_> {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.changed.is_empty() && self.removed.is_empty()
+    }
+
+    /// One line for people: "corpus/x.md was added and 2 other changes".
+    pub fn describe(&self) -> Option<String> {
+        let mut all = self
+            .added
+            .iter()
+            .map(|file| format!("{} was added", file.rel))
+            .chain(
+                self.changed
+                    .iter()
+                    .map(|file| format!("{} changed", file.rel)),
+            )
+            .chain(
+                self.removed
+                    .iter()
+                    .map(|file| format!("{} was removed", file.path)),
+            );
+        let first = all.next()?;
+        Some(match all.count() {
+            0 => first,
+            others => format!("{first} and {others} other changes"),
+        })
+    }
+}
+
+/// Compares a walk of the corpus with the files an index was built from.
+pub fn changes<'a>(records: &'a [FileRecord], scan: &'a Scan) -> Changes<'a> {
+    let before: HashMap<&str, &FileRecord> = records
+        .iter()
+        .map(|record| (record.path.as_str(), record))
+        .collect();
+    let mut changes = Changes::default();
+    for file in &scan.files {
+        match before.get(file.rel.as_str()) {
+            None => changes.added.push(file),
+            Some(record) if !record.matches(file) => changes.changed.push(file),
+            Some(_) => {}
+        }
+    }
+    if scan.files.len() - changes.added.len() < records.len() {
+        let now: HashSet<&str> = scan.files.iter().map(|file| file.rel.as_str()).collect();
+        changes.removed = records
+            .iter()
+            .filter(|record| !now.contains(record.path.as_str()))
+            .collect();
+    }
+    changes
 }
 
 impl Manifest {
@@ -55,36 +152,45 @@ impl Manifest {
             medkb_version: env!("CARGO_PKG_VERSION").to_string(),
             corpus: corpus.to_path_buf(),
             documents,
-            files: scan.files.iter().map(FileStamp::from).collect(),
+            files: scan.files.len(),
+            folders: scan.folders.clone(),
         }
     }
 
-    /// Reads the manifest of the index generation in `dir`.
+    /// Reads the manifest of the index generation in `dir`. An index from
+    /// another version of the format says so, whatever else its manifest holds.
     pub fn load(dir: &Path) -> Result<Manifest> {
-        let path = dir.join(FILE_NAME);
-        let text = fs::read_to_string(&path).map_err(|err| Error::IndexDamaged {
-            path: dir.to_path_buf(),
-            reason: format!("cannot read {FILE_NAME}: {err}"),
-        })?;
-        serde_json::from_str(&text).map_err(|err| Error::IndexDamaged {
-            path: dir.to_path_buf(),
-            reason: format!("{FILE_NAME} is not valid: {err}"),
-        })
+        #[derive(Deserialize)]
+        struct Version {
+            schema_version: u32,
+            medkb_version: String,
+        }
+        let bytes = read(dir, FILE_NAME)?;
+        if let Ok(found) = serde_json::from_slice::<Version>(&bytes) {
+            if found.schema_version != SCHEMA_VERSION {
+                return Err(Error::IndexOutdated {
+                    path: dir.to_path_buf(),
+                    version: found.medkb_version,
+                });
+            }
+        }
+        parse(dir, FILE_NAME, &bytes)
     }
 
-    /// Writes the manifest into `dir` and flushes it to disk.
-    pub fn save(&self, dir: &Path) -> Result<()> {
-        let path = dir.join(FILE_NAME);
-        let json = serde_json::to_vec(self).expect("a manifest always serialises");
-        let mut file = fs::File::create(&path).map_err(|err| Error::write(&path, err))?;
-        file.write_all(&json)
-            .and_then(|()| file.sync_all())
-            .map_err(|err| Error::write(&path, err))
+    /// Reads the list of files the index generation in `dir` was built from.
+    pub fn load_files(dir: &Path) -> Result<Vec<FileRecord>> {
+        read_json(dir, FILES_FILE_NAME)
     }
 
-    /// Why an index built from this manifest no longer matches `scan` of the
-    /// corpus at `corpus`, or `None` when it is fresh.
-    pub fn staleness(&self, corpus: &Path, scan: &Scan) -> Option<String> {
+    /// Writes the manifest and the file list into `dir`, flushed to disk.
+    pub fn save(&self, dir: &Path, files: &[FileRecord]) -> Result<()> {
+        write_json(dir, FILES_FILE_NAME, &files)?;
+        write_json(dir, FILE_NAME, self)
+    }
+
+    /// Why the index cannot be the corpus's at `corpus` whatever its files
+    /// hold: another index format, or another corpus folder.
+    pub fn mismatch(&self, corpus: &Path) -> Option<String> {
         if self.schema_version != SCHEMA_VERSION {
             return Some(format!(
                 "it was built by medkb {} with an older index format",
@@ -94,36 +200,48 @@ impl Manifest {
         if self.corpus != corpus {
             return Some(format!("it was built from {}", self.corpus.display()));
         }
-        let before: HashMap<&str, &FileStamp> = self
-            .files
-            .iter()
-            .map(|file| (file.path.as_str(), file))
-            .collect();
-        let mut changes = Vec::new();
-        let mut still_there = 0;
-        for file in &scan.files {
-            match before.get(file.rel.as_str()) {
-                None => changes.push(format!("{} was added", file.rel)),
-                Some(old) => {
-                    still_there += 1;
-                    if old.size != file.size || old.modified_ns != file.modified_ns {
-                        changes.push(format!("{} changed", file.rel));
-                    }
-                }
-            }
-        }
-        if still_there < self.files.len() {
-            let now: HashSet<&str> = scan.files.iter().map(|file| file.rel.as_str()).collect();
-            let removed = self
-                .files
-                .iter()
-                .filter(|file| !now.contains(file.path.as_str()));
-            changes.extend(removed.map(|file| format!("{} was removed", file.path)));
-        }
-        match changes.len() {
-            0 => None,
-            1 => changes.pop(),
-            n => Some(format!("{} and {} other changes", changes[0], n - 1)),
-        }
+        None
     }
+
+    /// The first corpus folder whose time differs from the manifest's: a
+    /// file in it was added, removed or renamed. Costs one `stat` a folder.
+    pub fn changed_folder(&self, corpus: &Path) -> Option<String> {
+        self.folders.iter().find_map(|folder| {
+            let path = corpus.join(&folder.path);
+            let same = crate::corpus::modified_ns(&path).ok() == Some(folder.modified_ns);
+            (!same).then(|| format!("{} changed", path.display()))
+        })
+    }
+
+    /// Whether a search should compare every file, not just the folders.
+    pub fn needs_full_check(&self) -> bool {
+        self.files <= FULL_CHECK_MAX_FILES
+    }
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T> {
+    parse(dir, name, &read(dir, name)?)
+}
+
+fn read(dir: &Path, name: &str) -> Result<Vec<u8>> {
+    fs::read(dir.join(name)).map_err(|err| Error::IndexDamaged {
+        path: dir.to_path_buf(),
+        reason: format!("cannot read {name}: {err}"),
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(dir: &Path, name: &str, bytes: &[u8]) -> Result<T> {
+    serde_json::from_slice(bytes).map_err(|err| Error::IndexDamaged {
+        path: dir.to_path_buf(),
+        reason: format!("{name} is not valid: {err}"),
+    })
+}
+
+fn write_json<T: Serialize + ?Sized>(dir: &Path, name: &str, value: &T) -> Result<()> {
+    let path = dir.join(name);
+    let json = serde_json::to_vec(value).expect("a manifest always serialises");
+    let mut file = fs::File::create(&path).map_err(|err| Error::write(&path, err))?;
+    file.write_all(&json)
+        .and_then(|()| file.sync_all())
+        .map_err(|err| Error::write(&path, err))
 }

@@ -17,6 +17,7 @@ use tantivy::Term;
 
 use crate::analysis;
 use crate::doc::Kind;
+use crate::exclusion::Excluded;
 use crate::index::Fields;
 use crate::snippet::Sought;
 use crate::synonyms::{Phrase, Synonyms};
@@ -29,7 +30,7 @@ pub const TITLE_BOOST: f32 = 4.0;
 /// How much a match in a note's aliases counts against one in the body.
 pub const ALIASES_BOOST: f32 = 1.0;
 /// How much the fields that are not the best match add to a word's score.
-const TIE_BREAKER: f32 = 0.2;
+pub const TIE_BREAKER: f32 = 0.2;
 /// How much a synonym counts against the word as typed.
 pub const SYNONYM_WEIGHT: f32 = 0.7;
 
@@ -187,6 +188,11 @@ impl Compiler<'_> {
                 Occur::MustNot => TantivyOccur::MustNot,
             };
             if let Some(query) = self.node(&clause.node, negated != excluded) {
+                let query = if excluded {
+                    Box::new(Excluded(query))
+                } else {
+                    query
+                };
                 out.push((occur, query));
             }
             index += 1;

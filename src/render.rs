@@ -27,6 +27,10 @@ const MATCH: Style = Style::new()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
 const TITLE: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
+const ERROR: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
+const WARNING: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
 
 /// The output format for search results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -278,6 +282,56 @@ impl Human {
             }
         }
         Ok(())
+    }
+
+    /// The findings of `medkb check`, one a line as `path:line: severity[rule]:
+    /// message`, then a summary. Findings a file allows are listed only
+    /// with `all`.
+    pub fn check_report(
+        &self,
+        out: &mut dyn Write,
+        report: &crate::check::Report,
+        all: bool,
+    ) -> io::Result<()> {
+        use crate::check::Severity;
+        for found in &report.findings {
+            if found.allowed && !all {
+                continue;
+            }
+            match found.line {
+                Some(line) => write!(out, "{}:{line}: ", terminal_safe(&found.path))?,
+                None => write!(out, "{}: ", terminal_safe(&found.path))?,
+            }
+            let style = match (found.allowed, found.severity) {
+                (true, _) => DIM,
+                (false, Severity::Error) => ERROR,
+                (false, Severity::Warning) => WARNING,
+            };
+            self.paint(out, style, &found.severity.to_string())?;
+            write!(out, "[{}]: {}", found.rule, terminal_safe(&found.message))?;
+            if found.allowed {
+                write!(out, " (allowed by check-allow)")?;
+            }
+            writeln!(out)?;
+        }
+        let plural = |count: usize, noun: &str| match count {
+            1 => format!("1 {noun}"),
+            n => format!("{n} {noun}s"),
+        };
+        let mut summary = format!(
+            "checked {}: {}, {}",
+            plural(report.files, "file"),
+            plural(report.errors, "error"),
+            plural(report.warnings, "warning")
+        );
+        if report.allowed > 0 {
+            summary.push_str(&format!(", {} allowed by check-allow", report.allowed));
+            if !all {
+                summary.push_str(" (--all lists them)");
+            }
+        }
+        self.paint(out, DIM, &summary)?;
+        writeln!(out)
     }
 
     pub fn list(&self, out: &mut dyn Write, docs: &[Doc]) -> io::Result<()> {

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Serialize;
+
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analysis::{self, Token};

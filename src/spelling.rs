@@ -12,6 +12,7 @@
 
 use std::collections::HashMap;
 
+use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Field;
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Searcher, Term};
@@ -122,22 +123,24 @@ impl<'a> Speller<'a> {
             return None;
         }
         let allowed = if length >= 8 { 2 } else { 1 };
+        // A Levenshtein automaton (with swaps) walks only the part of the
+        // term dictionary within reach, however large the dictionary.
+        let automaton = FuzzyTermQuery::new(term, allowed as u8, true)
+            .automaton()
+            .ok()?;
         // (distance, documents using the word) for each candidate
         let mut candidates: HashMap<String, (usize, u64)> = HashMap::new();
         for segment in self.searcher.segment_readers() {
             let Ok(inverted) = segment.inverted_index(self.field) else {
                 continue;
             };
-            let Ok(mut stream) = inverted.terms().stream() else {
+            let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
                 continue;
             };
             while stream.advance() {
                 let Ok(candidate) = std::str::from_utf8(stream.key()) else {
                     continue;
                 };
-                if candidate.len().abs_diff(word.len()) > allowed {
-                    continue;
-                }
                 let distance = strsim::osa_distance(word, candidate);
                 if distance <= allowed {
                     let entry = candidates

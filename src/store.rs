@@ -42,11 +42,22 @@ pub struct BuildLock {
     _file: File,
 }
 
-/// A generation being written; it becomes visible only through [`BuildLock::publish`].
+/// A generation being written; it becomes visible only through
+/// [`BuildLock::publish`]. Dropped unpublished (a failed build), it is
+/// removed at once, so that a full disk gets its space back.
 #[derive(Debug)]
 pub struct Staging {
     pub path: PathBuf,
     name: String,
+    published: bool,
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            remove(&self.path);
+        }
+    }
 }
 
 impl IndexDir {
@@ -165,17 +176,22 @@ impl BuildLock {
         let name = format!("{nanos:024}-{}", std::process::id());
         let path = self.dir.path.join(format!("{STAGING_PREFIX}{name}"));
         fs::create_dir(&path).map_err(|err| Error::write(&path, err))?;
-        Ok(Staging { path, name })
+        Ok(Staging {
+            path,
+            name,
+            published: false,
+        })
     }
 
     /// Makes a finished staging folder the current generation, atomically,
     /// and removes generations no reader can need any more.
-    pub fn publish(&self, staging: Staging) -> Result<PathBuf> {
+    pub fn publish(&self, mut staging: Staging) -> Result<PathBuf> {
         let dir = &self.dir.path;
         let previous = self.dir.current()?;
         let generation = dir.join(format!("{GENERATION_PREFIX}{}", staging.name));
         sync_dir(&staging.path)?;
         fs::rename(&staging.path, &generation).map_err(|err| Error::write(&generation, err))?;
+        staging.published = true;
         sync_dir(dir)?;
 
         let pointer = dir.join(POINTER);

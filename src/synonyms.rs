@@ -77,41 +77,19 @@ impl Synonyms {
 
     /// Adds rules in the Solr format; returns the lines that could not be used.
     pub fn add_rules(&mut self, text: &str) -> Vec<LineProblem> {
-        let mut analyzer = analysis::english();
-        let mut problems = Vec::new();
-        for (index, line) in text.lines().enumerate() {
-            let line = line.split('#').next().unwrap_or("").trim();
-            if line.is_empty() {
-                continue;
-            }
-            let (left, right) = match line.split_once("=>") {
-                Some((left, right)) => (left, Some(right)),
-                None => (line, None),
-            };
-            let from = entries(&mut analyzer, left);
-            let to = right.map(|right| entries(&mut analyzer, right));
-            let usable = match &to {
-                Some(to) => !from.is_empty() && !to.is_empty(),
-                None => from.len() >= 2,
-            };
-            if !usable {
-                problems.push(LineProblem {
-                    line: index + 1,
-                    message: "needs two entries separated by ',' (or 'a => b')".into(),
-                });
-                continue;
-            }
-            match to {
+        let (rules, problems) = parse_rules(text);
+        for rule in &rules {
+            match &rule.to {
                 Some(to) => {
-                    for entry in &from {
+                    for entry in &rule.from {
                         self.add(entry, to.iter());
                     }
                 }
                 None => {
-                    for entry in &from {
+                    for entry in &rule.from {
                         self.add(
                             entry,
-                            from.iter().filter(|other| other.key() != entry.key()),
+                            rule.from.iter().filter(|other| other.key() != entry.key()),
                         );
                     }
                 }
@@ -164,13 +142,113 @@ impl Synonyms {
     }
 }
 
+/// One usable line of a synonyms file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// 1-based line in the file.
+    pub line: usize,
+    /// The rule as written, without its comment: `a, b => c`.
+    pub text: String,
+    /// The entries before `=>`, or all of them in an equivalence group.
+    pub from: Vec<Phrase>,
+    /// The entries after `=>`; `None` when every entry means every other.
+    pub to: Option<Vec<Phrase>>,
+}
+
+/// Reads rules in the Solr format (`a, b, c` or `a, b => c`), one a line,
+/// `#` starting a comment; returns the usable rules and the lines that are not.
+pub fn parse_rules(text: &str) -> (Vec<Rule>, Vec<LineProblem>) {
+    let mut analyzer = analysis::english();
+    let mut rules = Vec::new();
+    let mut problems = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (left, right) = match line.split_once("=>") {
+            Some((left, right)) => (left, Some(right)),
+            None => (line, None),
+        };
+        let from = entries(&mut analyzer, left);
+        let to = right.map(|right| entries(&mut analyzer, right));
+        let usable = match &to {
+            Some(to) => !from.is_empty() && !to.is_empty(),
+            None => from.len() >= 2,
+        };
+        if usable {
+            rules.push(Rule {
+                line: index + 1,
+                text: line.to_string(),
+                from,
+                to,
+            });
+        } else {
+            problems.push(LineProblem {
+                line: index + 1,
+                message: "needs two entries separated by ',' (or 'a => b')".into(),
+            });
+        }
+    }
+    (rules, problems)
+}
+
+/// Where the analysed terms of some texts stand, to tell whether a phrase
+/// occurs in any of them (a synonym that can match, a drug name in an article).
+pub struct Occurrences {
+    /// (text number, position) → term
+    at: HashMap<(usize, usize), String>,
+    /// term → where it stands
+    starts: HashMap<String, Vec<(usize, usize)>>,
+}
+
+impl Occurrences {
+    /// Analyses `texts`; a phrase must lie within one of them.
+    pub fn of<'a>(texts: impl Iterator<Item = &'a str>) -> Occurrences {
+        let mut analyzer = analysis::english();
+        let mut occurrences = Occurrences {
+            at: HashMap::new(),
+            starts: HashMap::new(),
+        };
+        for (number, text) in texts.enumerate() {
+            for token in analysis::tokens(&mut analyzer, text) {
+                occurrences
+                    .starts
+                    .entry(token.term.clone())
+                    .or_default()
+                    .push((number, token.position));
+                occurrences.at.insert((number, token.position), token.term);
+            }
+        }
+        occurrences
+    }
+
+    /// Whether `phrase` occurs, its terms in order with the same gaps.
+    pub fn contains(&self, phrase: &Phrase) -> bool {
+        let Some((_, first)) = phrase.terms.first() else {
+            return false;
+        };
+        self.starts.get(first).is_some_and(|starts| {
+            starts.iter().any(|&(text, start)| {
+                phrase.terms.iter().all(|(offset, term)| {
+                    self.at
+                        .get(&(text, start + offset))
+                        .is_some_and(|found| found == term)
+                })
+            })
+        })
+    }
+}
+
 fn entries(analyzer: &mut TextAnalyzer, side: &str) -> Vec<Phrase> {
     side.split(',')
         .filter_map(|entry| phrase(analyzer, entry))
         .collect()
 }
 
-fn phrase(analyzer: &mut TextAnalyzer, text: &str) -> Option<Phrase> {
+/// `text` analysed into a phrase; `None` when nothing of it is searchable
+/// (only stop words or punctuation).
+pub fn phrase(analyzer: &mut TextAnalyzer, text: &str) -> Option<Phrase> {
     let tokens = analysis::tokens(analyzer, text);
     let first = tokens.first()?.position;
     Some(Phrase {

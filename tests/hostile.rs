@@ -194,3 +194,20 @@ fn explain_survives_phrases_that_match_only_later_documents() {
         assert_success(&output);
     }
 }
+
+#[test]
+fn excluding_a_phrase_that_never_occurs_is_not_a_crash() {
+    // Found by the property tests: tantivy tests an exclusion by seeking
+    // the excluded phrase, which asserts once the phrase has no documents left.
+    let kb = TestKb::real();
+    for query in [
+        "-\"sleep(drug:",
+        "-\"sleep drug\"",
+        "clonazepam -\"sleep drug\"",
+        "baclofen -(\"zzz yyy\" OR spasm)",
+    ] {
+        let output = kb.run(&["search", "--json", "--", query]);
+        assert_success(&output);
+    }
+    assert!(!kb.ids("clonazepam -\"sleep drug\"").is_empty());
+}

@@ -58,6 +58,133 @@ fn search_sees_added_changed_and_removed_files() {
 }
 
 #[test]
+fn index_updates_only_what_changed_and_leaves_no_ghosts() {
+    let kb = TestKb::new();
+    kb.note("stays", "Stays", &[], "About zebrafish.");
+    let changing = kb.note("changes", "Changes", &[], "About herons.");
+    let removed = kb.note("goes", "Goes", &[], "About wombats.");
+    let first = kb.run(&["index"]);
+    assert_success(&first);
+    assert!(
+        stdout(&first).starts_with("indexed 3 documents"),
+        "{}",
+        stdout(&first)
+    );
+
+    let unchanged = kb.run(&["index"]);
+    assert_success(&unchanged);
+    assert!(
+        stdout(&unchanged).contains("is up to date: 3 documents"),
+        "{}",
+        stdout(&unchanged)
+    );
+
+    kb.note("new", "New", &[], "About capybaras.");
+    fs::write(
+        &changing,
+        "---\nid: changes\ntitle: Changes\n---\nNow about ibises.\n",
+    )
+    .unwrap();
+    fs::remove_file(&removed).unwrap();
+    let update = kb.run(&["index"]);
+    assert_success(&update);
+    let summary = stdout(&update);
+    assert!(summary.starts_with("updated "), "{summary}");
+    assert!(
+        summary.contains("1 added, 1 changed, 1 removed; 3 documents"),
+        "{summary}"
+    );
+
+    assert_eq!(kb.ids("capybaras"), vec!["new"]);
+    assert_eq!(kb.ids("ibises"), vec!["changes"]);
+    assert!(
+        kb.ids("herons").is_empty(),
+        "the old text of a changed file is gone"
+    );
+    assert!(
+        kb.ids("wombats").is_empty(),
+        "a removed file leaves no ghost"
+    );
+    assert_eq!(kb.ids("zebrafish"), vec!["stays"]);
+    let listed = stdout(&kb.run(&["list"]));
+    let ids: Vec<&str> = listed
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .collect();
+    assert_eq!(ids, ["changes", "new", "stays"], "{listed}");
+
+    let full = kb.run(&["index", "--full"]);
+    assert_success(&full);
+    assert!(
+        stdout(&full).starts_with("indexed 3 documents"),
+        "{}",
+        stdout(&full)
+    );
+}
+
+#[test]
+fn an_update_hands_a_duplicate_id_to_the_file_left_when_its_holder_goes() {
+    let kb = TestKb::new();
+    let holder = kb.write(
+        "articles/a.md",
+        "---\nid: same\ntitle: A\n---\nAbout okapis.\n",
+    );
+    kb.write(
+        "articles/b.md",
+        "---\nid: same\ntitle: B\n---\nAbout tapirs.\n",
+    );
+    let first = kb.run(&["index"]);
+    assert!(
+        stderr(&first).contains("duplicate id 'same'"),
+        "{}",
+        stderr(&first)
+    );
+    assert!(kb.ids("tapirs").is_empty());
+
+    fs::remove_file(holder).unwrap();
+    let update = kb.run(&["index"]);
+    assert_success(&update);
+    assert!(
+        !stderr(&update).contains("duplicate"),
+        "{}",
+        stderr(&update)
+    );
+    assert_eq!(kb.ids("tapirs"), vec!["same"]);
+    assert!(kb.ids("okapis").is_empty());
+}
+
+#[test]
+fn a_large_corpus_is_checked_by_folder_and_still_sees_new_and_removed_files() {
+    // Above 2,000 files a search compares folder times, not every file.
+    let kb = TestKb::new();
+    for n in 0..2_010 {
+        kb.write(
+            &format!("articles/{:02}/doc-{n}.txt", n / 100),
+            format!("Doc {n}\nWords for document {n}.\n"),
+        );
+    }
+    assert_success(&kb.run(&["index"]));
+    kb.write("articles/07/late.txt", "Late arrival\nAbout pangolins.\n");
+    let output = kb.run(&["search", "--json", "pangolins"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("articles/07 changed"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(kb.ids("pangolins"), vec!["late"]);
+
+    fs::remove_file(kb.corpus.join("articles/07/late.txt")).unwrap();
+    assert!(kb.ids("pangolins").is_empty());
+
+    // Rewriting a file in place leaves its folder's time alone: only
+    // `medkb index`, which compares every file, sees it.
+    kb.write("articles/03/doc-300.txt", "Doc 300\nNow about axolotls.\n");
+    assert_success(&kb.run(&["index"]));
+    assert_eq!(kb.ids("axolotls"), vec!["doc-300"]);
+}
+
+#[test]
 fn pointing_the_index_at_another_corpus_rebuilds_it() {
     let one = TestKb::new();
     one.note("a", "Alpha", &[], "Walrus.");
@@ -111,17 +238,41 @@ fn a_killed_rebuild_leaves_the_old_or_the_new_index_never_a_mix() {
             format!("---\nid: doc-{n}\ntitle: Doc {n}\n---\n{body}\n"),
         );
     }
-    assert_success(&kb.run(&["index"]));
+    let started = Instant::now();
+    assert_success(&kb.run(&["index", "--full"]));
+    let build = started.elapsed();
+    // Kill at random moments within the length of a build: a seed from the
+    // clock, printed so that a failing run can be told apart.
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64;
+    let mut random = seed | 1;
     for round in 0..5u64 {
+        random ^= random << 13;
+        random ^= random >> 7;
+        random ^= random << 17;
+        let delay = build.mul_f64((random % 1000) as f64 / 1000.0);
+        // Odd rounds kill an update (one file changed) rather than a full build.
+        let args: &[&str] = if round % 2 == 1 {
+            kb.write(
+                &format!("articles/doc-{round}.md"),
+                format!("---\nid: doc-{round}\ntitle: Doc {round}\n---\nLemurs, round {round}.\n"),
+            );
+            &["index"]
+        } else {
+            &["index", "--full"]
+        };
         let mut child = kb
-            .command(&["index"])
+            .command(args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(20 + round * 37));
+        std::thread::sleep(delay);
         child.kill().unwrap();
         child.wait().unwrap();
+        eprintln!("round {round}: killed after {delay:?} (seed {seed})");
         let results = kb.search_with("lemurs", &["--limit", "1"]);
         assert_eq!(results.total, 400, "round {round}");
     }
@@ -290,4 +441,66 @@ fn text_files_are_documents_with_the_title_on_the_first_line() {
     assert_eq!(results.hits[0].title, "A Plain Title");
     assert_eq!(results.hits[0].id, "plain");
     assert_eq!(results.hits[0].kind, "article");
+}
+
+#[test]
+fn files_that_vanish_or_change_during_builds_are_handled_and_caught_up() {
+    // One thread keeps creating, rewriting and deleting files while builds
+    // run, so walks and reads race with the changes. Every build must
+    // finish or report in one line; the build after the churn must match
+    // the corpus exactly.
+    let kb = TestKb::new();
+    for n in 0..200 {
+        kb.note(
+            &format!("still-{n}"),
+            &format!("Still {n}"),
+            &[],
+            "About gazelles.",
+        );
+    }
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let churn = {
+        let (stop, corpus) = (stop.clone(), kb.corpus.clone());
+        std::thread::spawn(move || {
+            let mut round = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let path = corpus.join(format!("notes/flicker-{}.md", round % 7));
+                let body = format!(
+                    "---\nid: flicker-{}\ntitle: Flicker\n---\nAbout herons {round}.\n",
+                    round % 7
+                );
+                if round % 3 == 2 {
+                    let _ = fs::remove_file(&path);
+                } else {
+                    fs::write(&path, body).unwrap();
+                }
+                round += 1;
+            }
+        })
+    };
+    for _ in 0..8 {
+        for args in [&["index"][..], &["index", "--full"][..]] {
+            let output = kb.run(args);
+            let err = stderr(&output);
+            assert!(output.status.success(), "{err}");
+            assert!(!err.contains("panicked"), "{err}");
+        }
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    churn.join().unwrap();
+
+    assert_success(&kb.run(&["index"]));
+    let flickers = fs::read_dir(kb.corpus.join("notes"))
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("flicker-")
+        })
+        .count();
+    assert_eq!(kb.search("herons").total, flickers);
+    assert_eq!(kb.search("gazelles").total, 200);
 }

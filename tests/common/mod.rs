@@ -91,6 +91,8 @@ impl TestKb {
             .current_dir(self.root.path())
             .env_remove("MEDKB_CORPUS")
             .env_remove("MEDKB_INDEX")
+            .env_remove("MEDKB_LIMIT")
+            .env_remove("MEDKB_COLOR")
             .env_remove("NO_COLOR");
         command
     }
