@@ -16,7 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::http::{request, Served};
+use common::http::{request, try_exchange, Served};
 use common::TestKb;
 use serde_json::{json, Value};
 
@@ -98,8 +98,11 @@ impl Browser {
     }
 
     fn ready(&self) -> bool {
-        std::net::TcpStream::connect(&self.addr).is_ok()
-            && request(&self.addr, "GET", "/status", None).json()["value"]["ready"] == true
+        let status = b"GET /status HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+        try_exchange(&self.addr, status).is_ok_and(|response| {
+            serde_json::from_slice::<Value>(&response.body)
+                .is_ok_and(|body| body["value"]["ready"] == true)
+        })
     }
 
     /// Sends a WebDriver command; its `value`, or the error it names.

@@ -386,6 +386,31 @@ fn a_changed_corpus_or_rebuilt_index_is_picked_up_without_a_restart() {
 }
 
 #[test]
+fn without_its_corpus_the_server_answers_from_the_index_as_last_built() {
+    let kb = TestKb::new();
+    kb.note("kept", "Kept note", &[], "Axolotl regeneration.");
+    let served = Served::start(&kb);
+    std::fs::remove_dir_all(&kb.corpus).unwrap();
+    let answer = served.get("/api/search?q=axolotl");
+    assert_status(&answer, 200, "corpus gone");
+    assert_eq!(answer.json()["total"], 1);
+    served.wait_for_stderr("the index may be out of date");
+    // The index gone too: nothing to answer from, said plainly.
+    std::fs::remove_dir_all(&kb.index).unwrap();
+    let failed = served.get("/api/search?q=axolotl");
+    assert_status(&failed, 503, "corpus and index gone");
+    assert!(
+        failed.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("no corpus folder"),
+        "{}",
+        failed.text()
+    );
+    assert_status(&served.get("/search?q=axolotl"), 503, "the page too");
+}
+
+#[test]
 fn sigterm_and_ctrl_c_stop_the_server_cleanly() {
     let kb = TestKb::real();
     for signal in ["TERM", "INT"] {

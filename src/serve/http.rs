@@ -61,6 +61,7 @@ pub struct Response {
 }
 
 impl Response {
+    /// A response with `status`, its `Content-Type` and body.
     pub fn new(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Response {
         Response {
             status,
@@ -69,11 +70,13 @@ impl Response {
         }
     }
 
+    /// The response with one more header.
     pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Response {
         self.headers.push((name, value.into()));
         self
     }
 
+    /// The first header named `name` (any case).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -134,6 +137,7 @@ impl Stopper {
 }
 
 impl Server {
+    /// Listens on `addr`; port 0 picks a free one.
     pub fn bind(addr: SocketAddr) -> io::Result<Server> {
         let listener = TcpListener::bind(addr)?;
         let addr = listener.local_addr()?;
@@ -149,6 +153,7 @@ impl Server {
         self.addr
     }
 
+    /// A handle that stops [`Server::run`] from another thread.
     pub fn stopper(&self) -> Stopper {
         let mut wake = self.addr;
         if wake.ip().is_unspecified() {

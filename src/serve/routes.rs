@@ -72,11 +72,9 @@ impl From<Error> for Failure {
         match err {
             Error::UnknownId { .. } => Failure::new(404, err.to_string()),
             Error::EmptyQuery => Failure::new(400, "the question is empty"),
-            err => {
-                let message = err.to_string();
-                eprintln!("medkb: {}", terminal_safe(&message));
-                Failure::new(503, message)
-            }
+            // The index cannot be read or rebuilt now: the same message as
+            // the command line gives, in the page and in the server's log.
+            err => Failure::new(503, err.to_string()),
         }
     }
 }
@@ -86,12 +84,20 @@ impl Handler for App {
         let json = request.target.starts_with("/api/");
         let response = match self.route(request) {
             Ok(response) => response,
-            Err(failure) if json => failure_json(&failure),
-            Err(failure) => Response::new(
-                failure.status,
-                "text/html; charset=utf-8",
-                page::error(failure.status, &failure.message),
-            ),
+            Err(failure) => {
+                if failure.status >= 500 {
+                    eprintln!("medkb: {}", terminal_safe(&failure.message));
+                }
+                if json {
+                    failure_json(&failure)
+                } else {
+                    Response::new(
+                        failure.status,
+                        "text/html; charset=utf-8",
+                        page::error(failure.status, &failure.message),
+                    )
+                }
+            }
         };
         let response = if response.status == 405 {
             response.with_header("Allow", "GET, HEAD")

@@ -36,24 +36,27 @@ impl HttpResponse {
     }
 }
 
-/// Sends `raw` to `addr` (host:port) and reads one response, the server
-/// closing the connection after it.
+/// Sends `raw` to `addr` (host:port) and reads one response.
 pub fn exchange(addr: &str, raw: &[u8]) -> HttpResponse {
-    let mut stream = TcpStream::connect(addr).unwrap_or_else(|err| panic!("connect {addr}: {err}"));
+    try_exchange(addr, raw).unwrap_or_else(|err| {
+        panic!(
+            "no HTTP response from {addr} to {:?}: {err}",
+            String::from_utf8_lossy(&raw[..raw.len().min(200)])
+        )
+    })
+}
+
+/// [`exchange`], saying what went wrong instead of panicking.
+pub fn try_exchange(addr: &str, raw: &[u8]) -> Result<HttpResponse, String> {
+    let mut stream = TcpStream::connect(addr).map_err(|err| format!("connect: {err}"))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
+        .map_err(|err| err.to_string())?;
     // A server refusing an oversized request may stop reading it: what
     // it answered is read all the same.
     let _ = stream.write_all(raw);
     let bytes = read_response(&mut stream);
-    parse(&bytes).unwrap_or_else(|| {
-        panic!(
-            "no HTTP response to {:?}: {:?}",
-            String::from_utf8_lossy(&raw[..raw.len().min(200)]),
-            String::from_utf8_lossy(&bytes)
-        )
-    })
+    parse(&bytes).ok_or_else(|| format!("{:?}", String::from_utf8_lossy(&bytes)))
 }
 
 /// One request with `Connection: close`.
