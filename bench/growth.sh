@@ -48,20 +48,11 @@ WARMUP=${WARMUP:-3}
 PLOT=${PLOT:-$root/docs/growth.png}
 PY=/usr/bin/python3
 
-for t in hyperfine gnuplot; do
-    command -v "$t" >/dev/null || die "$t is missing: run bench/setup.sh"
-done
-[ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is missing: run bench/setup.sh"
-if [ -z "${MEDKB:-}" ]; then
-    say "building medkb: cargo build --release --locked"
-    (cd -- "$root" && cargo build --release --locked >&2)
-    MEDKB=$root/target/release/medkb
-fi
-MEDKB=$(realpath "$MEDKB")
-[ -x "$MEDKB" ] || die "no medkb binary at $MEDKB"
-if "$MEDKB" index --help 2>/dev/null | grep -q -- '--full'; then full=(--full); else full=(); fi
-mapfile -t QS < <(grep -v '^[[:space:]]*$' "$QUERIES")
-((${#QS[@]})) || die "no queries in $QUERIES"
+. "$here/common.sh"
+require_tools hyperfine gnuplot
+find_medkb
+full=(--full)
+read_queries
 
 shq() { local a s=""; for a; do s+=" '${a//\'/\'\\\'\'}'"; done; printf '%s' "${s# }"; }
 

@@ -77,22 +77,11 @@ TOOLS=${TOOLS:-"medkb sqlite-fts5 xapian-quest rg"}
 PY=/usr/bin/python3
 REPORT=("$PY" "$here/report.py")
 
-for t in sqlite3 quest rg hyperfine; do
-    command -v "$t" >/dev/null || die "$t is missing: run bench/setup.sh"
-done
-[ -x /usr/bin/time ] || die "GNU time (/usr/bin/time) is missing: run bench/setup.sh"
-
-if [ -z "${MEDKB:-}" ]; then
-    say "building medkb: cargo build --release --locked"
-    (cd -- "$root" && cargo build --release --locked >&2)
-    MEDKB=$root/target/release/medkb
-fi
-MEDKB=$(realpath "$MEDKB")
-[ -x "$MEDKB" ] || die "no medkb binary at $MEDKB"
-if "$MEDKB" index --help 2>/dev/null | grep -q -- '--full'; then full=(--full); else full=(); fi
-
-mapfile -t QS < <(grep -v '^[[:space:]]*$' "$QUERIES")
-((${#QS[@]})) || die "no queries in $QUERIES"
+. "$here/common.sh"
+require_tools sqlite3 quest rg hyperfine
+find_medkb
+full=(--full)
+read_queries
 mkdir -p "$WORK"
 
 # argv as one string hyperfine -N splits back into the same argv.
