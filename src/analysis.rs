@@ -181,6 +181,111 @@ pub fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<Token> {
     tokens
 }
 
+/// The English analyzer applied a word at a time, remembering each distinct
+/// word's term: highlighting analyses whole documents in a fresh process,
+/// where a text repeats its words and a lookup costs far less than
+/// lower-casing, folding, stop-word filtering and stemming again. Every
+/// filter of [`english`] works on one word alone, so the tokens are exactly
+/// those of [`tokens`].
+pub struct CachedAnalyzer {
+    analyzer: TextAnalyzer,
+    /// Each word as written → its term, or `None` when the analyzer drops it.
+    terms: HashMap<String, Option<String>>,
+}
+
+impl Default for CachedAnalyzer {
+    fn default() -> CachedAnalyzer {
+        CachedAnalyzer {
+            analyzer: english(),
+            terms: HashMap::new(),
+        }
+    }
+}
+
+impl CachedAnalyzer {
+    /// The term `word` (one word of [`word_bounds`]) is indexed under, or
+    /// `None` when the analyzer drops it (a stop word, an over-long token).
+    pub fn term(&mut self, word: &str) -> Option<&str> {
+        if self.terms.len() >= MAX_REMEMBERED_STEMS && !self.terms.contains_key(word) {
+            self.terms.clear();
+        }
+        if !self.terms.contains_key(word) {
+            let term = tokens(&mut self.analyzer, word)
+                .pop()
+                .map(|token| token.term);
+            self.terms.insert(word.to_string(), term);
+        }
+        self.terms.get(word).and_then(Option::as_deref)
+    }
+}
+
+/// A quick test of which words could be analysed into some terms, so the
+/// others need no analysis. Stemming only rewrites a word's ending: the
+/// stem of a word keeps all its letters but the last two as the word,
+/// lower-cased, begins ("possibility" → `possibl`, "dying" → `die`). A word
+/// with letters outside ASCII is always a candidate, as folding may change
+/// its length.
+#[derive(Debug, Clone)]
+pub struct Candidates {
+    /// Kept beginnings, indexed by their first byte.
+    beginnings: Vec<Vec<Vec<u8>>>,
+}
+
+impl Candidates {
+    pub fn new<'a>(terms: impl IntoIterator<Item = &'a str>) -> Candidates {
+        let mut candidates = Candidates {
+            beginnings: vec![Vec::new(); 256],
+        };
+        for term in terms {
+            let kept = term.chars().count().saturating_sub(2).max(1);
+            let beginning: String = term.chars().take(kept).collect();
+            let beginning = beginning.into_bytes();
+            let Some(&first) = beginning.first() else {
+                continue;
+            };
+            let list = &mut candidates.beginnings[usize::from(first)];
+            if !list.contains(&beginning) {
+                list.push(beginning);
+            }
+        }
+        candidates
+    }
+
+    /// Whether `word` might be analysed into one of the terms.
+    pub fn may_match(&self, word: &str) -> bool {
+        let bytes = word.as_bytes();
+        if !word.is_ascii() {
+            return true;
+        }
+        let Some(first) = bytes.first() else {
+            return false;
+        };
+        self.beginnings[usize::from(first.to_ascii_lowercase())]
+            .iter()
+            .any(|beginning| {
+                bytes.len() >= beginning.len()
+                    && bytes[..beginning.len()].eq_ignore_ascii_case(beginning)
+            })
+    }
+}
+
+/// The byte ranges of the words of `text` as [`SimpleTokenizer`] splits it:
+/// each run of letters and digits.
+pub fn word_bounds(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut chars = text.char_indices();
+    std::iter::from_fn(move || {
+        let (start, _) = chars.by_ref().find(|(_, c)| c.is_alphanumeric())?;
+        let end = loop {
+            match chars.next() {
+                Some((at, c)) if !c.is_alphanumeric() => break at,
+                Some(_) => {}
+                None => break text.len(),
+            }
+        };
+        Some((start, end))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +338,49 @@ mod tests {
         let tokens = tokens(&mut english(), text);
         assert_eq!(tokens[0].term, "cafe");
         assert_eq!(&text[tokens[1].start..tokens[1].end], "naïve");
+    }
+
+    #[test]
+    fn cached_analysis_gives_the_tokens_of_the_analyzer() {
+        let text = "Seizures—SEIZURE, l'été café naïve 12mg x² Клоназепам 氯硝西泮 and the \
+                    restless legs' syndromes: antidisestablishmentarianismantidisestablishment \
+                    won't CBT-I seizures";
+        let mut cached = CachedAnalyzer::default();
+        for _ in 0..2 {
+            let found: Vec<Token> = word_bounds(text)
+                .enumerate()
+                .filter_map(|(position, (start, end))| {
+                    let term = cached.term(&text[start..end])?;
+                    Some(Token {
+                        term: term.to_string(),
+                        start,
+                        end,
+                        position,
+                    })
+                })
+                .collect();
+            assert_eq!(found, tokens(&mut english(), text));
+        }
+    }
+
+    #[test]
+    fn every_word_is_a_candidate_for_its_own_stem() {
+        let text = "possibility possibly dying lying tying skies skis idly gently ugly early \
+                    only singly relational generator organization sensibility hopping hoping \
+                    happy cry cries cried agreed agreeing feed fed Seizures sleeping pills \
+                    Restless LEGS spasticity spastic anxiety anxious hypnotics dependence \
+                    dependent effectiveness fulness carefully hopelessly news atlas bias \
+                    y yes 5mg 0.5 CBT-I";
+        let mut analyzer = english();
+        for (start, end) in word_bounds(text) {
+            let word = &text[start..end];
+            if let Some(token) = tokens(&mut analyzer, word).pop() {
+                let candidates = Candidates::new([token.term.as_str()]);
+                assert!(candidates.may_match(word), "{word} → {}", token.term);
+            }
+        }
+        let candidates = Candidates::new(["restless", "leg"]);
+        assert!(!candidates.may_match("anxiety"));
+        assert!(!candidates.may_match("rest"));
     }
 }

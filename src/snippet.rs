@@ -13,9 +13,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use tantivy::tokenizer::TextAnalyzer;
-
-use crate::analysis::{self, Token};
+use crate::analysis::{self, CachedAnalyzer, Candidates, Token};
 
 /// Longest excerpt, in bytes, before the ellipses.
 pub const MAX_EXCERPT_BYTES: usize = 280;
@@ -85,7 +83,9 @@ pub struct Sought {
 
 /// Finds and cuts excerpts for one question.
 pub struct Highlighter {
-    analyzer: TextAnalyzer,
+    analyzer: CachedAnalyzer,
+    /// Which words are worth analysing at all.
+    candidates: Candidates,
     /// Each analysed term and the (concept, alternative, weight) it serves.
     sought: HashMap<String, Vec<(usize, usize, f32)>>,
 }
@@ -102,7 +102,8 @@ impl Highlighter {
             }
         }
         Highlighter {
-            analyzer: analysis::english(),
+            analyzer: CachedAnalyzer::default(),
+            candidates: Candidates::new(sought.keys().map(String::as_str)),
             sought,
         }
     }
@@ -161,9 +162,24 @@ impl Highlighter {
     }
 
     fn matches(&mut self, text: &str) -> Vec<Token> {
-        let mut tokens = analysis::tokens(&mut self.analyzer, text);
-        tokens.retain(|token| self.sought.contains_key(&token.term));
-        tokens
+        let mut matches = Vec::new();
+        for (position, (start, end)) in analysis::word_bounds(text).enumerate() {
+            let word = &text[start..end];
+            if !self.candidates.may_match(word) {
+                continue;
+            }
+            if let Some(term) = self.analyzer.term(word) {
+                if self.sought.contains_key(term) {
+                    matches.push(Token {
+                        term: term.to_string(),
+                        start,
+                        end,
+                        position,
+                    });
+                }
+            }
+        }
+        matches
     }
 
     /// BM25 over the matches of one passage: each distinct term counts by
