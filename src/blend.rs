@@ -15,6 +15,10 @@
 //!   word as typed. As Lucene's blended term query does, the one-word
 //!   alternatives of a word are scored as if each were as common as the
 //!   most common of them.
+//!
+//! The length of each field comes from the index's manifest rather than
+//! from tantivy, which counts it one way when it builds a segment and
+//! another when it merges one (see [`crate::index::Writer::finish`]).
 
 use std::collections::HashMap;
 
@@ -26,16 +30,20 @@ use tantivy::{Searcher, Term};
 pub struct BlendedStatistics<'a> {
     searcher: &'a Searcher,
     blended: HashMap<Term, u64>,
+    token_totals: HashMap<Field, u64>,
 }
 
 impl<'a> BlendedStatistics<'a> {
     /// Blends the statistics of the question's `groups`: each a query word's
     /// alternatives (the word as typed and its synonyms), each alternative
     /// a list of analysed terms (a word or a phrase).
+    /// `token_totals` gives the tokens in each field; tantivy counts the
+    /// fields it leaves out.
     pub fn new(
         searcher: &'a Searcher,
         fields: &[Field],
         groups: &[Vec<Vec<String>>],
+        token_totals: HashMap<Field, u64>,
     ) -> tantivy::Result<BlendedStatistics<'a>> {
         // Document frequency of each term: the most of any field.
         let mut documents: HashMap<&str, u64> = HashMap::new();
@@ -76,13 +84,20 @@ impl<'a> BlendedStatistics<'a> {
                 blended.insert(Term::from_field_text(field, term), frequency);
             }
         }
-        Ok(BlendedStatistics { searcher, blended })
+        Ok(BlendedStatistics {
+            searcher,
+            blended,
+            token_totals,
+        })
     }
 }
 
 impl Bm25StatisticsProvider for BlendedStatistics<'_> {
     fn total_num_tokens(&self, field: Field) -> tantivy::Result<u64> {
-        self.searcher.total_num_tokens(field)
+        match self.token_totals.get(&field) {
+            Some(&total) => Ok(total),
+            None => self.searcher.total_num_tokens(field),
+        }
     }
 
     fn total_num_docs(&self) -> tantivy::Result<u64> {

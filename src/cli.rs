@@ -883,7 +883,7 @@ fn export_command(
             problem.message
         ));
     }
-    let rules = export::synonym_rules(&file_rules, &opened.drug_names()?);
+    let rules = export::synonym_rules(&file_rules, &opened.drug_names());
     let definition_json = || -> anyhow::Result<Vec<u8>> {
         let mut bytes = serde_json::to_vec_pretty(&export::index_definition(&rules))?;
         bytes.push(b'\n');
@@ -952,7 +952,7 @@ fn open(context: &Context) -> anyhow::Result<crate::index::Opened> {
 }
 
 fn load_synonyms(context: &Context, opened: &crate::index::Opened) -> anyhow::Result<Synonyms> {
-    let (synonyms, warnings) = context.kb.synonyms(opened)?;
+    let (synonyms, warnings) = context.kb.synonyms(opened);
     for warning in warnings {
         context.messages.notice(&warning);
     }

@@ -2,6 +2,7 @@
 //! opening one to search. Where indexes live on disk and how a new one
 //! replaces the old is [`crate::store`]'s concern.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -147,14 +148,19 @@ const FULL_BUILD_HEAP_PER_THREAD: usize = 48 * 1024 * 1024;
 /// Corpora this large are indexed on every core.
 const PARALLEL_BUILD_MIN_DOCUMENTS: usize = 5_000;
 
+/// Updates of indexes up to this many documents leave a single segment
+/// ([`Writer::finish_compacted`]).
+const COMPACT_MAX_DOCUMENTS: usize = 5_000;
+
 /// Memory for the one thread of an update, which adds a few documents.
 const UPDATE_HEAP: usize = 20 * 1024 * 1024;
 
 /// Files of a generation that belong to medkb or to a running writer, not to
 /// the index: an update writes its own.
-const NOT_COPIED: [&str; 4] = [
+const NOT_COPIED: [&str; 5] = [
     crate::manifest::FILE_NAME,
     crate::manifest::FILES_FILE_NAME,
+    crate::synonyms::COMPILED_FILE_NAME,
     ".tantivy-writer.lock",
     ".tantivy-meta.lock",
 ];
@@ -166,6 +172,7 @@ const COPIED_NOT_LINKED: [&str; 2] = ["meta.json", ".managed.json"];
 /// Writes documents into an index generation being built.
 pub struct Writer {
     dir: PathBuf,
+    index: Index,
     fields: Fields,
     writer: IndexWriter<TantivyDocument>,
 }
@@ -228,6 +235,7 @@ impl Writer {
         let fields = Fields::from_schema(&index.schema()).expect("checked: medkb's schema");
         Writer {
             dir: dir.to_path_buf(),
+            index: index.clone(),
             fields,
             writer,
         }
@@ -247,13 +255,61 @@ impl Writer {
     }
 
     /// Commits, and waits until merges are done, so that the folder is
-    /// complete when this returns.
-    pub fn finish(mut self) -> Result<()> {
+    /// complete when this returns. Returns the tokens in each text field.
+    pub fn finish(self) -> Result<BTreeMap<String, u64>> {
+        self.finish_with(false)
+    }
+
+    /// [`finish`](Self::finish), then merges every segment into one when the
+    /// index is small: removed documents count in a segment's word
+    /// statistics until it is merged, and on a small index the merge costs
+    /// milliseconds. With [`token_totals`], an updated small index ranks
+    /// exactly as the same corpus built afresh.
+    pub fn finish_compacted(self) -> Result<BTreeMap<String, u64>> {
+        self.finish_with(true)
+    }
+
+    fn finish_with(mut self, compact: bool) -> Result<BTreeMap<String, u64>> {
         let dir = self.dir.clone();
         let fail = |err| Error::tantivy(&dir, err);
         self.writer.commit().map_err(fail)?;
-        self.writer.wait_merging_threads().map_err(fail)
+        let segments = self.index.searchable_segment_metas().map_err(fail)?;
+        let documents: usize = segments.iter().map(|meta| meta.max_doc() as usize).sum();
+        if compact && segments.len() > 1 && documents <= COMPACT_MAX_DOCUMENTS {
+            let ids: Vec<_> = segments.iter().map(|meta| meta.id()).collect();
+            self.writer.merge(&ids).wait().map_err(fail)?;
+        }
+        self.writer.wait_merging_threads().map_err(fail)?;
+        token_totals(&self.index, &self.fields).map_err(fail)
     }
+}
+
+/// The tokens in each text field of the live documents of `index`, summed
+/// from their field lengths. tantivy counts tokens exactly as it indexes but
+/// estimates them from these lengths once documents are removed, so BM25's
+/// average length would differ between an updated index and a fresh one;
+/// reading it the same way for both keeps their rankings equal.
+fn token_totals(index: &Index, fields: &Fields) -> tantivy::Result<BTreeMap<String, u64>> {
+    let reader = index
+        .reader_builder()
+        .reload_policy(ReloadPolicy::Manual)
+        .try_into()?;
+    let searcher = reader.searcher();
+    let schema = index.schema();
+    let mut totals = BTreeMap::new();
+    for field in [fields.title, fields.aliases, fields.body] {
+        let mut total = 0;
+        for segment in searcher.segment_readers() {
+            if let Some(lengths) = segment.fieldnorms_readers().get_field(field)? {
+                total += segment
+                    .doc_ids_alive()
+                    .map(|doc| u64::from(lengths.fieldnorm(doc)))
+                    .sum::<u64>();
+            }
+        }
+        totals.insert(schema.get_field_name(field).to_string(), total);
+    }
+    Ok(totals)
 }
 
 /// An index opened for searching, with what it was built from.
@@ -266,6 +322,13 @@ pub struct Opened {
 }
 
 impl Opened {
+    /// The tokens in a text field as the manifest records them, which BM25
+    /// must use in place of tantivy's own count (see [`Writer::finish`]).
+    pub fn token_total(&self, field: Field) -> Option<u64> {
+        let name = self.index.schema().get_field_name(field).to_string();
+        self.manifest.token_totals.get(&name).copied()
+    }
+
     /// Opens the index in `dir` (a complete generation folder).
     pub fn open(dir: &Path) -> Result<Opened> {
         let damaged = |reason: String| Error::IndexDamaged {
@@ -319,21 +382,8 @@ impl Opened {
 
     /// The title and aliases of each drug note (tagged `drug`): a brand
     /// name is a synonym of its drug.
-    pub fn drug_names(&self) -> Result<Vec<Vec<String>>> {
-        let searcher = self.searcher();
-        let term = tantivy::Term::from_field_text(self.fields.tags, "drug");
-        let query = tantivy::query::TermQuery::new(term, IndexRecordOption::Basic);
-        let found = searcher
-            .search(&query, &tantivy::collector::DocSetCollector)
-            .map_err(|err| Error::tantivy(&self.dir, err))?;
-        let mut groups = Vec::new();
-        for address in found {
-            let doc = self.doc(&searcher, address)?;
-            let mut names = vec![doc.title];
-            names.extend(doc.aliases);
-            groups.push(names);
-        }
-        Ok(groups)
+    pub fn drug_names(&self) -> Vec<Vec<String>> {
+        self.manifest.drug_names.values().cloned().collect()
     }
 
     /// The document with this id, if there is one.

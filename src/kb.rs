@@ -5,12 +5,10 @@
 //! corpus's as it is now, and rebuilds it when it is not, unless another
 //! process is already doing so.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-
-use std::collections::HashSet;
 
 use crate::corpus::{self, Corpus, Scan, Skipped, SourceFile};
 use crate::doc::Doc;
@@ -18,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::index::{Opened, Writer};
 use crate::manifest::{self, FileRecord, Manifest, Outcome, SCHEMA_VERSION};
 use crate::store::{BuildLock, IndexDir};
-use crate::synonyms::Synonyms;
+use crate::synonyms::{self, Synonyms};
 
 /// A corpus folder and its index folder.
 #[derive(Debug, Clone)]
@@ -125,20 +123,22 @@ impl KnowledgeBase {
     }
 
     /// The synonyms for searching `opened`: the corpus's synonyms file and
-    /// the names of its drug notes. Lines of the file that cannot be used
-    /// come back as warnings.
-    pub fn synonyms(&self, opened: &Opened) -> Result<(Synonyms, Vec<String>)> {
+    /// the names of its drug notes, as the build compiled them if the file
+    /// has not changed since. Lines of the file that cannot be used come
+    /// back as warnings.
+    pub fn synonyms(&self, opened: &Opened) -> (Synonyms, Vec<String>) {
         let path = self.corpus.join(corpus::SYNONYMS_FILE);
-        let (mut synonyms, problems) = Synonyms::load(&path);
-        for names in opened.drug_names()? {
-            synonyms.add_group(&names);
-        }
+        let file = std::fs::read(&path).ok();
+        let compiled = synonyms::Compiled::load(&opened.dir.join(synonyms::COMPILED_FILE_NAME))
+            .filter(|compiled| compiled.is_of(file.as_deref()))
+            .unwrap_or_else(|| Synonyms::compile(file.as_deref(), &opened.drug_names()));
         let shown = path.display();
-        let warnings = problems
+        let warnings = compiled
+            .problems
             .into_iter()
             .map(|problem| format!("{shown}:{}: {}", problem.line, problem.message))
             .collect();
-        Ok((synonyms, warnings))
+        (compiled.synonyms, warnings)
     }
 
     /// Opens the current index without checking it against the corpus.
@@ -324,6 +324,7 @@ fn full_build(
     let mut paths_by_id: HashMap<String, String> = HashMap::new();
     let mut records = Vec::with_capacity(scan.files.len());
     let mut documents = 0;
+    let mut drug_names = BTreeMap::new();
     let files: Vec<&SourceFile> = scan.files.iter().collect();
     corpus::load_each(&files, |file, loaded| {
         progress(records.len() + 1, files.len());
@@ -333,6 +334,7 @@ fn full_build(
                 None => {
                     writer.add(&doc)?;
                     documents += 1;
+                    record_drug_names(&mut drug_names, &doc);
                     paths_by_id.insert(doc.id.clone(), doc.path);
                     Outcome::Indexed { id: doc.id }
                 }
@@ -345,8 +347,13 @@ fn full_build(
         records.push(FileRecord::new(file, outcome));
         Ok::<(), Error>(())
     })?;
-    writer.finish()?;
-    Manifest::new(corpus.dir(), scan, documents).save(&staging.path, &records)?;
+    let manifest = Manifest {
+        token_totals: writer.finish()?,
+        drug_names,
+        ..Manifest::new(corpus.dir(), scan, documents)
+    };
+    save_synonyms(corpus, &manifest, &staging.path)?;
+    manifest.save(&staging.path, &records)?;
     lock.publish(staging)?;
     Ok(BuildReport {
         kind: BuildKind::Full,
@@ -381,7 +388,13 @@ fn update(
         skipped: skipped(scan, records),
         elapsed: started.elapsed(),
     };
-    if changes.is_empty() && previous.manifest.folders == scan.folders {
+    // A new synonyms file is compiled into a new generation too.
+    let synonyms_compiled = || {
+        let file = std::fs::read(corpus.dir().join(corpus::SYNONYMS_FILE)).ok();
+        synonyms::Compiled::load(&previous.dir.join(synonyms::COMPILED_FILE_NAME))
+            .is_some_and(|compiled| compiled.is_of(file.as_deref()))
+    };
+    if changes.is_empty() && previous.manifest.folders == scan.folders && synonyms_compiled() {
         return Ok(Some(report(
             BuildKind::UpToDate,
             previous.manifest.documents,
@@ -435,9 +448,11 @@ fn update(
     let staging = lock.stage()?;
     let mut writer = Writer::update_copy(&previous.dir, &staging.path)?;
     let mut documents = previous.manifest.documents;
+    let mut drug_names = previous.manifest.drug_names.clone();
     for record in records.iter().filter(|r| touched.contains(r.path.as_str())) {
         if let Outcome::Indexed { id } = &record.outcome {
             writer.remove(id);
+            drug_names.remove(id);
             documents -= 1;
         }
     }
@@ -451,6 +466,7 @@ fn update(
             Some(Ok(doc)) => {
                 writer.add(&doc)?;
                 documents += 1;
+                record_drug_names(&mut drug_names, &doc);
                 Outcome::Indexed { id: doc.id }
             }
             Some(Err(skip)) => Outcome::Skipped {
@@ -464,10 +480,34 @@ fn update(
         };
         new_records.push(FileRecord::new(file, outcome));
     }
-    writer.finish()?;
-    Manifest::new(corpus.dir(), scan, documents).save(&staging.path, &new_records)?;
+    let manifest = Manifest {
+        token_totals: writer.finish_compacted()?,
+        drug_names,
+        ..Manifest::new(corpus.dir(), scan, documents)
+    };
+    save_synonyms(corpus, &manifest, &staging.path)?;
+    manifest.save(&staging.path, &new_records)?;
     lock.publish(staging)?;
     Ok(Some(report(BuildKind::Update, documents, &new_records)))
+}
+
+/// Compiles the corpus's synonyms for the generation in `dir`, so that
+/// searches need not.
+fn save_synonyms(corpus: &Corpus, manifest: &Manifest, dir: &Path) -> Result<()> {
+    let file = std::fs::read(corpus.dir().join(corpus::SYNONYMS_FILE)).ok();
+    let drug_names: Vec<Vec<String>> = manifest.drug_names.values().cloned().collect();
+    let path = dir.join(synonyms::COMPILED_FILE_NAME);
+    Synonyms::compile(file.as_deref(), &drug_names)
+        .save(&path)
+        .map_err(|err| Error::write(&path, err))
+}
+
+/// Records the names of a drug note (tagged `drug`): its title and aliases.
+fn record_drug_names(drug_names: &mut BTreeMap<String, Vec<String>>, doc: &Doc) {
+    if doc.tags.iter().any(|tag| tag == "drug") {
+        let names = std::iter::once(&doc.title).chain(&doc.aliases).cloned();
+        drug_names.insert(doc.id.clone(), names.collect());
+    }
 }
 
 fn duplicate(id: String, first: &str) -> Outcome {

@@ -9,7 +9,7 @@
 //! the corpus (see [`Manifest::check`]); a build reads the file list to
 //! re-index only what changed.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 
 /// Bump when the schema, the analyzer or the stored body format changes, so
 /// that indexes built by an older medkb are rebuilt rather than misread.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// The manifest's file name inside an index generation folder.
 pub const FILE_NAME: &str = "medkb-manifest.json";
@@ -46,6 +46,12 @@ pub struct Manifest {
     /// How many corpus files `medkb-files.json` lists.
     pub files: usize,
     pub folders: Vec<FolderStamp>,
+    /// Tokens in each text field, summed over the documents' field lengths
+    /// (see [`crate::index::Writer::finish`]).
+    pub token_totals: BTreeMap<String, u64>,
+    /// The title and aliases of each drug note, by id: a brand name is a
+    /// synonym of its drug, and a search needs these without reading notes.
+    pub drug_names: BTreeMap<String, Vec<String>>,
 }
 
 /// A corpus file as it was when the index was built, and what became of it.
@@ -154,6 +160,8 @@ impl Manifest {
             documents,
             files: scan.files.len(),
             folders: scan.folders.clone(),
+            token_totals: BTreeMap::new(),
+            drug_names: BTreeMap::new(),
         }
     }
 

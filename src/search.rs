@@ -201,10 +201,16 @@ pub fn search(
     results.expansions = compiled.expansions.clone();
     let fail = |err| Error::tantivy(&opened.dir, err);
     let fields = &opened.fields;
+    let text_fields = [fields.title, fields.aliases, fields.body];
+    let token_totals = text_fields
+        .iter()
+        .filter_map(|&field| Some((field, opened.token_total(field)?)))
+        .collect();
     let statistics = BlendedStatistics::new(
         &searcher,
-        &[fields.title, fields.aliases, fields.body],
+        &text_fields,
         &word_groups(&compiled.highlight),
+        token_totals,
     )
     .map_err(fail)?;
     // The best few by BM25 are re-ranked with how well their best passage

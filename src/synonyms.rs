@@ -16,14 +16,17 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::fs;
 use std::path::Path;
+
+use serde::{Deserialize, Serialize};
 
 use tantivy::tokenizer::TextAnalyzer;
 
 use crate::analysis;
 
 /// An analysed entry: its terms, with the gaps stop words leave.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Phrase {
     /// (offset from the first term, term)
     pub terms: Vec<(usize, String)>,
@@ -44,7 +47,7 @@ impl fmt::Display for Phrase {
 }
 
 /// A problem with one line of the synonyms file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LineProblem {
     pub line: usize,
     pub message: String,
@@ -59,20 +62,26 @@ pub struct Synonyms {
 }
 
 impl Synonyms {
-    /// Reads `path` if it exists; a missing file means no synonyms.
-    pub fn load(path: &Path) -> (Synonyms, Vec<LineProblem>) {
+    /// The synonyms of a corpus: the rules of its synonyms file (`None`
+    /// when there is none) and the names of its drug notes.
+    pub fn compile(file: Option<&[u8]>, drug_names: &[Vec<String>]) -> Compiled {
         let mut synonyms = Synonyms::default();
-        let problems = match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => synonyms.add_rules(&text),
-                Err(_) => vec![LineProblem {
-                    line: 1,
-                    message: "not valid UTF-8 (save the file as UTF-8)".into(),
-                }],
-            },
-            Err(_) => Vec::new(),
+        let problems = match file.map(std::str::from_utf8) {
+            Some(Ok(text)) => synonyms.add_rules(text),
+            Some(Err(_)) => vec![LineProblem {
+                line: 1,
+                message: "not valid UTF-8 (save the file as UTF-8)".into(),
+            }],
+            None => Vec::new(),
         };
-        (synonyms, problems)
+        for names in drug_names {
+            synonyms.add_group(names);
+        }
+        Compiled {
+            file: file.map(<[u8]>::to_vec),
+            synonyms,
+            problems,
+        }
     }
 
     /// Adds rules in the Solr format; returns the lines that could not be used.
@@ -139,6 +148,72 @@ impl Synonyms {
 
     pub fn is_empty(&self) -> bool {
         self.expansions.is_empty()
+    }
+}
+
+/// The name of the compiled synonyms inside an index generation folder.
+pub const COMPILED_FILE_NAME: &str = "medkb-synonyms.json";
+
+/// The synonyms as compiled from one version of the synonyms file. A build
+/// saves them with the index, as analysing every entry would otherwise be
+/// a fifth of a short search's work; a search uses them only while the file
+/// is unchanged, so editing it still needs no rebuild.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The file's bytes; `None` when there was no file.
+    file: Option<Vec<u8>>,
+    pub synonyms: Synonyms,
+    pub problems: Vec<LineProblem>,
+}
+
+/// How [`Compiled`] is saved: JSON cannot key a map by a list of terms.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    file: Option<String>,
+    expansions: Vec<(Vec<String>, Vec<Phrase>)>,
+    longest: usize,
+    problems: Vec<LineProblem>,
+}
+
+impl Compiled {
+    /// Whether these were compiled from `file` (`None`: no file).
+    pub fn is_of(&self, file: Option<&[u8]>) -> bool {
+        self.file.as_deref() == file
+    }
+
+    /// Saves these to `path`, unless the file they come from is not text.
+    pub fn save(&self, path: &Path) -> std::io::Result<()> {
+        let file = match self.file.as_deref().map(std::str::from_utf8) {
+            Some(Err(_)) => return Ok(()),
+            Some(Ok(text)) => Some(text.to_string()),
+            None => None,
+        };
+        let saved = Saved {
+            file,
+            expansions: self
+                .synonyms
+                .expansions
+                .iter()
+                .map(|(key, phrases)| (key.clone(), phrases.clone()))
+                .collect(),
+            longest: self.synonyms.longest,
+            problems: self.problems.clone(),
+        };
+        let json = serde_json::to_vec(&saved).map_err(std::io::Error::other)?;
+        fs::write(path, json)
+    }
+
+    /// Reads what [`save`](Self::save) wrote; `None` if it is missing or damaged.
+    pub fn load(path: &Path) -> Option<Compiled> {
+        let saved: Saved = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
+        Some(Compiled {
+            file: saved.file.map(String::into_bytes),
+            synonyms: Synonyms {
+                expansions: saved.expansions.into_iter().collect(),
+                longest: saved.longest,
+            },
+            problems: saved.problems,
+        })
     }
 }
 

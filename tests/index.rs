@@ -123,6 +123,41 @@ fn index_updates_only_what_changed_and_leaves_no_ghosts() {
 }
 
 #[test]
+fn an_updated_index_ranks_exactly_as_one_built_afresh() {
+    let kb = TestKb::real_copy();
+    assert_success(&kb.run(&["index", "--full"]));
+    let note = kb.corpus.join("notes/clonazepam.md");
+    let text = fs::read_to_string(&note).unwrap();
+    fs::write(&note, text.replace("panic disorder", "panic attacks")).unwrap();
+    let update = kb.run(&["index"]);
+    assert!(
+        stdout(&update).starts_with("updated "),
+        "{}",
+        stdout(&update)
+    );
+    let questions = ["restless legs", "clonazepam for sleep", "panic", "baclofen"];
+    let scores = |kb: &TestKb| -> Vec<Vec<(String, f64)>> {
+        questions
+            .iter()
+            .map(|question| {
+                kb.search(question)
+                    .hits
+                    .into_iter()
+                    .map(|hit| (hit.id, hit.score))
+                    .collect()
+            })
+            .collect()
+    };
+    let updated = scores(&kb);
+    assert_success(&kb.run(&["index", "--full"]));
+    assert_eq!(
+        updated,
+        scores(&kb),
+        "removed text still weighs in the update"
+    );
+}
+
+#[test]
 fn an_update_hands_a_duplicate_id_to_the_file_left_when_its_holder_goes() {
     let kb = TestKb::new();
     let holder = kb.write(

@@ -23,7 +23,7 @@ fn knowledge_base() -> &'static (Opened, Synonyms) {
         let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
         let kb = KnowledgeBase::new(&corpus, &index);
         let opened = kb.open_fresh(&mut Vec::new()).unwrap();
-        let (synonyms, _) = kb.synonyms(&opened).unwrap();
+        let (synonyms, _) = kb.synonyms(&opened);
         (opened, synonyms)
     })
 }

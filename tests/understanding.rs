@@ -95,6 +95,16 @@ fn editing_synonyms_needs_no_rebuild() {
         "a synonyms edit must not rebuild the index"
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("\"id\":\"okapi\""));
+
+    // The build compiles the synonyms; an edit after it still counts at once.
+    assert_success(&kb.run(&["index"]));
+    kb.write("synonyms.txt", "stripedgiraffe => okapi\n");
+    assert!(kb.ids("zebragiraffe").is_empty());
+    assert_eq!(kb.ids("stripedgiraffe"), vec!["okapi"]);
+    assert_success(&kb.run(&["index"]));
+    assert_eq!(kb.ids("stripedgiraffe"), vec!["okapi"]);
+    std::fs::remove_file(kb.corpus.join("synonyms.txt")).unwrap();
+    assert!(kb.ids("stripedgiraffe").is_empty());
 }
 
 #[test]

@@ -316,7 +316,7 @@ impl App {
     /// The synonyms as the CLI reads them: at every search, so that an
     /// edited synonyms file needs no restart.
     fn synonyms(&self, opened: &Opened) -> Result<Synonyms, Failure> {
-        let (synonyms, warnings) = self.kb.synonyms(opened)?;
+        let (synonyms, warnings) = self.kb.synonyms(opened);
         let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
         for warning in warnings {
             if warned.insert(warning.clone()) {
