@@ -383,4 +383,18 @@ mod tests {
         assert!(!candidates.may_match("anxiety"));
         assert!(!candidates.may_match("rest"));
     }
+
+    proptest::proptest! {
+        #[test]
+        fn words_are_split_as_the_tokenizer_splits_them(text in "(\\PC|[ a-zA-Z0-9éü—’.,-]){0,80}") {
+            let mut tokenizer = SimpleTokenizer::default();
+            let mut stream = tokenizer.token_stream(&text);
+            let mut expected = Vec::new();
+            while let Some(token) = stream.next() {
+                expected.push((token.offset_from, token.offset_to));
+            }
+            let found: Vec<(usize, usize)> = word_bounds(&text).collect();
+            proptest::prop_assert_eq!(found, expected);
+        }
+    }
 }

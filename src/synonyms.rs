@@ -373,4 +373,25 @@ mod tests {
         let lines: Vec<usize> = problems.iter().map(|p| p.line).collect();
         assert_eq!(lines, vec![1, 4]);
     }
+
+    #[test]
+    fn saved_synonyms_load_as_compiled() {
+        let file = b"rls, restless legs syndrome\nsleeping pills => hypnotic\njust-one\n";
+        let names = vec![vec![
+            "Clonazepam".to_string(),
+            "Klonopin".into(),
+            "Rivotril".into(),
+        ]];
+        let compiled = Synonyms::compile(Some(file), &names);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(COMPILED_FILE_NAME);
+        compiled.save(&path).unwrap();
+        let loaded = Compiled::load(&path).unwrap();
+        assert!(loaded.is_of(Some(file)) && !loaded.is_of(None));
+        assert_eq!(loaded.problems, compiled.problems);
+        assert_eq!(loaded.synonyms.expansions, compiled.synonyms.expansions);
+        assert_eq!(loaded.synonyms.longest, compiled.synonyms.longest);
+        std::fs::write(&path, "{ damaged").unwrap();
+        assert!(Compiled::load(&path).is_none());
+    }
 }
