@@ -8,7 +8,7 @@ use tantivy::query::{Bm25StatisticsProvider, EnableScoring};
 use tantivy::DocSet;
 use tantivy::Term;
 
-use crate::blend::BlendedStatistics;
+use crate::blend::{BlendedStatistics, Group};
 use crate::doc::{Doc, Kind};
 use crate::error::{Error, Result};
 use crate::index::Opened;
@@ -204,7 +204,7 @@ pub fn search(
     let statistics = BlendedStatistics::new(
         &searcher,
         &[fields.title, fields.aliases, fields.body],
-        &word_groups(&compiled.highlight),
+        &word_groups(&compiled.highlight, &compiled.broadened),
     )
     .map_err(fail)?;
     // The best few by BM25 are re-ranked with how well their best passage
@@ -358,8 +358,8 @@ pub fn highlighter(opened: &Opened, question: &str, synonyms: &Synonyms) -> High
 }
 
 /// The alternatives (each a list of terms) of each query word, the word as
-/// typed among them.
-fn word_groups(sought: &[Sought]) -> Vec<Vec<Vec<String>>> {
+/// typed first; `broadened` lists the words whose synonyms are broader terms.
+fn word_groups(sought: &[Sought], broadened: &[usize]) -> Vec<Group> {
     let mut groups: BTreeMap<usize, BTreeMap<usize, Vec<String>>> = BTreeMap::new();
     for term in sought {
         groups
@@ -370,7 +370,10 @@ fn word_groups(sought: &[Sought]) -> Vec<Vec<Vec<String>>> {
             .push(term.term.clone());
     }
     groups
-        .into_values()
-        .map(|alternatives| alternatives.into_values().collect())
+        .into_iter()
+        .map(|(concept, alternatives)| Group {
+            alternatives: alternatives.into_values().collect(),
+            broadened: broadened.contains(&concept),
+        })
         .collect()
 }
