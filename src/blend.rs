@@ -14,7 +14,10 @@
 //!   brand would outrank one about the drug, and the synonym would beat the
 //!   word as typed. As Lucene's blended term query does, the one-word
 //!   alternatives of a word are scored as if each were as common as the
-//!   most common of them.
+//!   most common of them. Where the synonyms are broader terms, not other
+//!   names for the same thing (a one-way rule, `addictive => dependence`),
+//!   the word as typed keeps its own rarity: finding the very word the
+//!   reader used ("addiction") says more than finding the broader one.
 //!
 //! The length of each field comes from the index's manifest rather than
 //! from tantivy, which counts it one way when it builds a segment and
@@ -26,6 +29,15 @@ use tantivy::query::Bm25StatisticsProvider;
 use tantivy::schema::Field;
 use tantivy::{Searcher, Term};
 
+/// One query word for blending: the word as typed and its synonyms.
+pub struct Group {
+    /// The word as typed first, then its synonyms, each a list of analysed
+    /// terms (a word or a phrase).
+    pub alternatives: Vec<Vec<String>>,
+    /// Whether the synonyms are broader terms than the word as typed.
+    pub broadened: bool,
+}
+
 /// Document frequencies with the terms of each synonym group blended.
 pub struct BlendedStatistics<'a> {
     searcher: &'a Searcher,
@@ -34,20 +46,22 @@ pub struct BlendedStatistics<'a> {
 }
 
 impl<'a> BlendedStatistics<'a> {
-    /// Blends the statistics of the question's `groups`: each a query word's
-    /// alternatives (the word as typed and its synonyms), each alternative
-    /// a list of analysed terms (a word or a phrase).
+    /// Blends the statistics of the question's words, `groups`.
     /// `token_totals` gives the tokens in each field; tantivy counts the
     /// fields it leaves out.
     pub fn new(
         searcher: &'a Searcher,
         fields: &[Field],
-        groups: &[Vec<Vec<String>>],
+        groups: &[Group],
         token_totals: HashMap<Field, u64>,
     ) -> tantivy::Result<BlendedStatistics<'a>> {
         // Document frequency of each term: the most of any field.
         let mut documents: HashMap<&str, u64> = HashMap::new();
-        for term in groups.iter().flatten().flatten() {
+        for term in groups
+            .iter()
+            .flat_map(|group| &group.alternatives)
+            .flatten()
+        {
             if documents.contains_key(term.as_str()) {
                 continue;
             }
@@ -58,9 +72,10 @@ impl<'a> BlendedStatistics<'a> {
             documents.insert(term, most);
         }
         let mut blended_frequency = documents.clone();
-        for group in groups.iter().filter(|group| group.len() > 1) {
+        for group in groups.iter().filter(|group| group.alternatives.len() > 1) {
             // A phrase is as common as its rarest word.
             let most = group
+                .alternatives
                 .iter()
                 .map(|terms| {
                     terms
@@ -71,7 +86,8 @@ impl<'a> BlendedStatistics<'a> {
                 })
                 .max()
                 .unwrap_or(0);
-            for alternative in group {
+            let blended = group.alternatives.iter().skip(usize::from(group.broadened));
+            for alternative in blended {
                 if let [term] = alternative.as_slice() {
                     let entry = blended_frequency.entry(term).or_default();
                     *entry = (*entry).max(most);

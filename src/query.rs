@@ -72,6 +72,9 @@ pub struct Compiled {
     pub expansions: Vec<String>,
     /// Every word and phrase in every field, to explain scores.
     pub parts: Vec<Part>,
+    /// The query words whose synonyms are broader terms (a one-way rule,
+    /// `addictive => dependence`), not other names for the same thing.
+    pub broadened: Vec<usize>,
 }
 
 /// Builds the query; `None` when nothing in the question can be searched
@@ -90,6 +93,7 @@ pub fn compile(
         expansions: Vec::new(),
         concepts: 0,
         parts: Vec::new(),
+        broadened: Vec::new(),
     };
     let mut clauses = compiler.clauses(&parsed.clauses, false);
     if clauses.is_empty() {
@@ -128,6 +132,7 @@ pub fn compile(
         highlight: compiler.highlight,
         expansions: compiler.expansions,
         parts: compiler.parts,
+        broadened: compiler.broadened,
     })
 }
 
@@ -142,6 +147,7 @@ struct Compiler<'a> {
     /// How many query words (with their synonyms) have been compiled.
     concepts: usize,
     parts: Vec<Part>,
+    broadened: Vec<usize>,
 }
 
 impl Compiler<'_> {
@@ -291,6 +297,9 @@ impl Compiler<'_> {
             Some((len, alternatives)) if len == keys.len() => alternatives.to_vec(),
             _ => return Some(typed),
         };
+        if broadens(self.synonyms, &keys, &alternatives) {
+            self.broadened.push(concept);
+        }
         match self.alternatives(text, &alternatives, negated, concept) {
             Some(synonyms) => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
                 vec![typed, synonyms],
@@ -391,14 +400,33 @@ impl Compiler<'_> {
         alternative: usize,
     ) {
         if !negated {
-            self.highlight.extend(terms.iter().map(|(_, term)| Sought {
-                term: term.clone(),
-                weight,
-                concept,
-                alternative,
-            }));
+            self.highlight
+                .extend(terms.iter().map(|(offset, term)| Sought {
+                    term: term.clone(),
+                    weight,
+                    concept,
+                    alternative,
+                    offset: *offset,
+                }));
         }
     }
+}
+
+/// Whether the synonyms `alternatives` of the words `typed` are broader
+/// terms: a one-way rule (`addictive => dependence`), whose right side does
+/// not lead back to the words typed, unlike a group of names for one thing.
+fn broadens(synonyms: &Synonyms, typed: &[&str], alternatives: &[Phrase]) -> bool {
+    let key = |phrase: &Phrase| -> Vec<String> {
+        phrase.terms.iter().map(|(_, term)| term.clone()).collect()
+    };
+    !alternatives.iter().all(|alternative| {
+        let back = key(alternative);
+        let back: Vec<&str> = back.iter().map(String::as_str).collect();
+        synonyms
+            .longest_match(&back)
+            .filter(|(len, _)| *len == back.len())
+            .is_some_and(|(_, others)| others.iter().any(|other| key(other) == typed))
+    })
 }
 
 fn joined(terms: &Terms) -> String {

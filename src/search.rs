@@ -8,7 +8,7 @@ use tantivy::query::{Bm25StatisticsProvider, EnableScoring};
 use tantivy::DocSet;
 use tantivy::Term;
 
-use crate::blend::BlendedStatistics;
+use crate::blend::{BlendedStatistics, Group};
 use crate::doc::{Doc, Kind};
 use crate::error::{Error, Result};
 use crate::index::Opened;
@@ -209,7 +209,7 @@ pub fn search(
     let statistics = BlendedStatistics::new(
         &searcher,
         &text_fields,
-        &word_groups(&compiled.highlight),
+        &word_groups(&compiled.highlight, &compiled.broadened),
         token_totals,
     )
     .map_err(fail)?;
@@ -364,8 +364,8 @@ pub fn highlighter(opened: &Opened, question: &str, synonyms: &Synonyms) -> High
 }
 
 /// The alternatives (each a list of terms) of each query word, the word as
-/// typed among them.
-fn word_groups(sought: &[Sought]) -> Vec<Vec<Vec<String>>> {
+/// typed first; `broadened` lists the words whose synonyms are broader terms.
+fn word_groups(sought: &[Sought], broadened: &[usize]) -> Vec<Group> {
     let mut groups: BTreeMap<usize, BTreeMap<usize, Vec<String>>> = BTreeMap::new();
     for term in sought {
         groups
@@ -376,7 +376,10 @@ fn word_groups(sought: &[Sought]) -> Vec<Vec<Vec<String>>> {
             .push(term.term.clone());
     }
     groups
-        .into_values()
-        .map(|alternatives| alternatives.into_values().collect())
+        .into_iter()
+        .map(|(concept, alternatives)| Group {
+            alternatives: alternatives.into_values().collect(),
+            broadened: broadened.contains(&concept),
+        })
         .collect()
 }

@@ -8,7 +8,7 @@
 //! matches. A document that matched only in its title or aliases gets its
 //! opening passage, so no snippet is ever empty while the body has text.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use serde::Serialize;
@@ -79,6 +79,9 @@ pub struct Sought {
     pub weight: f32,
     pub concept: usize,
     pub alternative: usize,
+    /// Where the term stands in its alternative, counting the stop words
+    /// left out: 0 for a word, 0, 1… along a phrase.
+    pub offset: usize,
 }
 
 /// Finds and cuts excerpts for one question.
@@ -88,11 +91,22 @@ pub struct Highlighter {
     candidates: Candidates,
     /// Each analysed term and the (concept, alternative, weight) it serves.
     sought: HashMap<String, Vec<(usize, usize, f32)>>,
+    /// The alternatives of several terms, as (offset, term): a passage
+    /// counts one only where its words stand together, as the index does.
+    phrases: HashMap<(usize, usize), Vec<(usize, String)>>,
 }
 
 impl Highlighter {
     pub fn new(terms: Vec<Sought>) -> Highlighter {
         let mut sought: HashMap<String, Vec<(usize, usize, f32)>> = HashMap::new();
+        let mut phrases: HashMap<(usize, usize), Vec<(usize, String)>> = HashMap::new();
+        for term in &terms {
+            phrases
+                .entry((term.concept, term.alternative))
+                .or_default()
+                .push((term.offset, term.term.clone()));
+        }
+        phrases.retain(|_, terms| terms.len() > 1);
         for term in terms {
             let serves = sought.entry(term.term).or_default();
             if !serves.iter().any(|&(concept, alternative, _)| {
@@ -105,6 +119,7 @@ impl Highlighter {
             analyzer: CachedAnalyzer::default(),
             candidates: Candidates::new(sought.keys().map(String::as_str)),
             sought,
+            phrases,
         }
     }
 
@@ -185,17 +200,29 @@ impl Highlighter {
     /// BM25 over the matches of one passage: each distinct term counts by
     /// its weight, repeats add less and less. A query word counts once, by
     /// its best alternative, so a passage naming a drug and two of its
-    /// brands does not outrank one that names it once.
+    /// brands does not outrank one that names it once. A phrase counts by
+    /// the times its words stand together, weighted as all its terms.
     fn score(&self, matches: &[Token]) -> f32 {
         let mut counts: HashMap<&str, f32> = HashMap::new();
         for token in matches {
             *counts.entry(token.term.as_str()).or_default() += 1.0;
         }
         let mut per_alternative: HashMap<(usize, usize), f32> = HashMap::new();
+        let mut phrase_weights: HashMap<(usize, usize), f32> = HashMap::new();
         for (term, tf) in counts {
-            let saturation = tf * (PASSAGE_K1 + 1.0) / (tf + PASSAGE_K1);
             for &(concept, alternative, weight) in self.sought.get(term).into_iter().flatten() {
-                *per_alternative.entry((concept, alternative)).or_default() += weight * saturation;
+                let key = (concept, alternative);
+                if self.phrases.contains_key(&key) {
+                    *phrase_weights.entry(key).or_default() += weight;
+                } else {
+                    *per_alternative.entry(key).or_default() += weight * saturation(tf);
+                }
+            }
+        }
+        for (key, weight) in phrase_weights {
+            let found = phrase_count(&self.phrases[&key], matches);
+            if found > 0 {
+                per_alternative.insert(key, weight * saturation(found as f32));
             }
         }
         let mut per_concept: HashMap<usize, f32> = HashMap::new();
@@ -268,6 +295,30 @@ impl Highlighter {
     }
 }
 
+/// BM25's term-frequency saturation: repeats add less and less.
+fn saturation(tf: f32) -> f32 {
+    tf * (PASSAGE_K1 + 1.0) / (tf + PASSAGE_K1)
+}
+
+/// How many times the (offset, term) of a phrase stand together in `matches`.
+fn phrase_count(phrase: &[(usize, String)], matches: &[Token]) -> usize {
+    let at: HashSet<(usize, &str)> = matches
+        .iter()
+        .map(|token| (token.position, token.term.as_str()))
+        .collect();
+    let (first_offset, first) = &phrase[0];
+    matches
+        .iter()
+        .filter(|token| token.term == *first && token.position >= *first_offset)
+        .filter(|token| {
+            let start = token.position - first_offset;
+            phrase
+                .iter()
+                .all(|(offset, term)| at.contains(&(start + offset, term.as_str())))
+        })
+        .count()
+}
+
 /// Where a window showing a match at `at` should start: the start of its
 /// passage or sentence if that is close, else a word boundary a little before it.
 fn window_start(text: &str, at: usize) -> usize {
@@ -324,6 +375,7 @@ mod tests {
                     weight: 1.0,
                     concept,
                     alternative: 0,
+                    offset: 0,
                 })
                 .collect(),
         )
@@ -369,6 +421,7 @@ mod tests {
             weight: 1.0,
             concept: 0,
             alternative,
+            offset: 0,
         };
         let mut highlighter = Highlighter::new(vec![
             sought("rivotril", 0),
@@ -378,6 +431,22 @@ mod tests {
         let brands = highlighter.score_text("Clonazepam (Klonopin, Rivotril)");
         let one = highlighter.score_text("Rivotril");
         assert!((brands - one).abs() < 1e-6, "{brands} vs {one}");
+    }
+
+    #[test]
+    fn a_phrase_counts_only_where_its_words_stand_together() {
+        let sought = |term: &str, offset| Sought {
+            term: term.to_string(),
+            weight: 1.0,
+            concept: 0,
+            alternative: 0,
+            offset,
+        };
+        let mut highlighter = Highlighter::new(vec![sought("panic", 0), sought("disord", 1)]);
+        let apart = highlighter.score_text("Panic attacks and sleep disorders");
+        let together = highlighter.score_text("Panic disorder");
+        assert_eq!(apart, 0.0);
+        assert!(together > 0.0);
     }
 
     #[test]

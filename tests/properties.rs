@@ -166,7 +166,7 @@ proptest! {
         let sought = terms
             .into_iter()
             .enumerate()
-            .map(|(concept, term)| Sought { term, weight: 1.0, concept, alternative: 0 })
+            .map(|(concept, term)| Sought { term, weight: 1.0, concept, alternative: 0, offset: 0 })
             .collect();
         let mut highlighter = Highlighter::new(sought);
         for excerpt in highlighter.excerpts(&body, 3) {
