@@ -82,11 +82,13 @@ pub struct Compiled {
 pub fn compile(
     parsed: &Parsed,
     fields: &Fields,
+    searched: &[Field],
     filters: &Filters,
     synonyms: &Synonyms,
 ) -> Option<Compiled> {
     let mut compiler = Compiler {
         fields,
+        searched,
         synonyms,
         analyzer: analysis::english(),
         highlight: Vec::new(),
@@ -140,6 +142,8 @@ type Terms = Vec<(usize, String)>;
 
 struct Compiler<'a> {
     fields: &'a Fields,
+    /// The text fields to look in (see [`crate::index::Opened::searched_fields`]).
+    searched: &'a [Field],
     synonyms: &'a Synonyms,
     analyzer: TextAnalyzer,
     highlight: Vec<Sought>,
@@ -358,6 +362,9 @@ impl Compiler<'_> {
         ];
         let mut per_field: Vec<Box<dyn Query>> = Vec::new();
         for (field, name, boost) in fields {
+            if !self.searched.contains(&field) {
+                continue;
+            }
             let query = field_query(field, terms);
             if let Some((origin, weight)) = &explained {
                 self.parts.push(Part {

@@ -201,7 +201,7 @@ pub fn search(
     results.expansions = compiled.expansions.clone();
     let fail = |err| Error::tantivy(&opened.dir, err);
     let fields = &opened.fields;
-    let text_fields = [fields.title, fields.aliases, fields.body];
+    let text_fields = opened.searched_fields();
     let token_totals = text_fields
         .iter()
         .filter_map(|&field| Some((field, opened.token_total(field)?)))
@@ -326,21 +326,24 @@ fn understand(
         let [token] = tokens.as_slice() else {
             return false;
         };
-        let fields = &opened.fields;
         synonyms.longest_match(&[token.term.as_str()]).is_some()
-            || [fields.title, fields.aliases, fields.body]
-                .iter()
-                .any(|&field| {
-                    searcher
-                        .doc_freq(&Term::from_field_text(field, &token.term))
-                        .is_ok_and(|n| n > 0)
-                })
+            || opened.searched_fields().iter().any(|&field| {
+                searcher
+                    .doc_freq(&Term::from_field_text(field, &token.term))
+                    .is_ok_and(|n| n > 0)
+            })
     };
     let mut speller = Speller::new(searcher, opened.fields.words, &known);
     let corrections = speller.correct(&mut parsed.clauses);
     let suggestion =
         (!corrections.is_empty()).then(|| speller.correct_text(question, &mut Vec::new()));
-    let compiled = query::compile(&parsed, &opened.fields, filters, synonyms);
+    let compiled = query::compile(
+        &parsed,
+        &opened.fields,
+        &opened.searched_fields(),
+        filters,
+        synonyms,
+    );
     Understood {
         truncated: parsed.truncated,
         suggestion,
