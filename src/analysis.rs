@@ -221,8 +221,9 @@ impl CachedAnalyzer {
 
 /// A quick test of which words could be analysed into some terms, so the
 /// others need no analysis. Stemming only rewrites a word's ending: the
-/// stem of a word keeps all its letters but the last two as the word,
-/// lower-cased, begins ("possibility" → `possibl`, "dying" → `die`). A word
+/// stem of a word keeps all its letters but the last as the word,
+/// lower-cased, begins ("possibility" → `possibl`, "cry" → `cri`), or all
+/// but the last two for a stem in "ie" ("dying" → `die`). A word
 /// with letters outside ASCII is always a candidate, as folding may change
 /// its length.
 #[derive(Debug, Clone)]
@@ -237,7 +238,9 @@ impl Candidates {
             beginnings: vec![Vec::new(); 256],
         };
         for term in terms {
-            let kept = term.chars().count().saturating_sub(2).max(1);
+            // "dying" → `die`: only a stem in "ie" may differ in two letters.
+            let rewritten = if term.ends_with("ie") { 2 } else { 1 };
+            let kept = term.chars().count().saturating_sub(rewritten).max(1);
             let beginning: String = term.chars().take(kept).collect();
             let beginning = beginning.into_bytes();
             let Some(&first) = beginning.first() else {
@@ -365,7 +368,8 @@ mod tests {
 
     #[test]
     fn every_word_is_a_candidate_for_its_own_stem() {
-        let text = "possibility possibly dying lying tying skies skis idly gently ugly early \
+        let text =
+            "possibility possibly dying lying tying vying skies skis idly gently ugly early \
                     only singly relational generator organization sensibility hopping hoping \
                     happy cry cries cried agreed agreeing feed fed Seizures sleeping pills \
                     Restless LEGS spasticity spastic anxiety anxious hypnotics dependence \
@@ -382,6 +386,10 @@ mod tests {
         let candidates = Candidates::new(["restless", "leg"]);
         assert!(!candidates.may_match("anxiety"));
         assert!(!candidates.may_match("rest"));
+        assert!(
+            !candidates.may_match("like"),
+            "a short stem keeps all but its last letter"
+        );
     }
 
     proptest::proptest! {

@@ -156,10 +156,12 @@ impl Corpus {
     }
 
     fn walk_entries(&self, entries: fs::ReadDir, rel: &str, depth: usize, scan: &mut Scan) {
-        let mut entries: Vec<_> = entries.filter_map(|entry| entry.ok()).collect();
-        entries.sort_by_key(|entry| entry.file_name());
-        for entry in entries {
-            let file_name = entry.file_name();
+        let mut entries: Vec<_> = entries
+            .filter_map(|entry| entry.ok())
+            .map(|entry| (entry.file_name(), entry))
+            .collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        for (file_name, entry) in entries {
             let Some(name) = file_name.to_str() else {
                 let shown = format!("{rel}/{}", file_name.to_string_lossy());
                 scan.skipped.push(skipped(
@@ -171,7 +173,10 @@ impl Corpus {
             if name.starts_with('.') || (depth == 0 && name == SYNONYMS_FILE) {
                 continue;
             }
-            let rel_path = format!("{rel}/{name}");
+            let mut rel_path = String::with_capacity(rel.len() + 1 + name.len());
+            rel_path.push_str(rel);
+            rel_path.push('/');
+            rel_path.push_str(name);
             let path = entry.path();
             let Ok(link_meta) = entry.metadata() else {
                 continue; // removed while we walked: no longer part of the corpus

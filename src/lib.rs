@@ -26,6 +26,7 @@ pub mod error;
 pub mod eval;
 pub mod exclusion;
 pub mod export;
+pub mod file_list;
 pub mod frontmatter;
 pub mod import;
 pub mod index;

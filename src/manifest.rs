@@ -2,8 +2,9 @@
 //!
 //! - `medkb-manifest.json` (small): the schema version, the corpus folder,
 //!   and the modification time of every folder of the corpus;
-//! - `medkb-files.json`: every corpus file with its size, modification time
-//!   and what became of it (indexed under an id, or skipped and why).
+//! - `medkb-files.tsv`: every corpus file with its size, modification time
+//!   and what became of it (indexed under an id, or skipped and why), in
+//!   the line format of [`crate::file_list`].
 //!
 //! A search reads the small file and checks freshness at a cost that suits
 //! the corpus (see [`Manifest::check`]); a build reads the file list to
@@ -18,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::{FolderStamp, Scan, SourceFile};
 use crate::error::{Error, Result};
+use crate::file_list;
 
 /// Bump when the schema, the analyzer or the stored body format changes, so
 /// that indexes built by an older medkb are rebuilt rather than misread.
@@ -26,8 +28,9 @@ pub const SCHEMA_VERSION: u32 = 4;
 /// The manifest's file name inside an index generation folder.
 pub const FILE_NAME: &str = "medkb-manifest.json";
 
-/// The file list's name inside an index generation folder.
-pub const FILES_FILE_NAME: &str = "medkb-files.json";
+/// The file list's name inside an index generation folder (see
+/// [`crate::file_list`]).
+pub const FILES_FILE_NAME: &str = "medkb-files.tsv";
 
 /// Up to this many files, a search compares every file's size and time with
 /// the manifest (about a millisecond per thousand files). Above it, a search
@@ -187,13 +190,20 @@ impl Manifest {
 
     /// Reads the list of files the index generation in `dir` was built from.
     pub fn load_files(dir: &Path) -> Result<Vec<FileRecord>> {
-        read_json(dir, FILES_FILE_NAME)
+        let bytes = read(dir, FILES_FILE_NAME)?;
+        let damaged = |reason: String| Error::IndexDamaged {
+            path: dir.to_path_buf(),
+            reason: format!("{FILES_FILE_NAME} is not valid: {reason}"),
+        };
+        let text = std::str::from_utf8(&bytes).map_err(|err| damaged(err.to_string()))?;
+        file_list::from_text(text).map_err(damaged)
     }
 
     /// Writes the manifest and the file list into `dir`, flushed to disk.
     pub fn save(&self, dir: &Path, files: &[FileRecord]) -> Result<()> {
-        write_json(dir, FILES_FILE_NAME, &files)?;
-        write_json(dir, FILE_NAME, self)
+        write_file(dir, FILES_FILE_NAME, file_list::to_text(files).as_bytes())?;
+        let json = serde_json::to_vec(self).expect("a manifest always serialises");
+        write_file(dir, FILE_NAME, &json)
     }
 
     /// Why the index cannot be the corpus's at `corpus` whatever its files
@@ -227,10 +237,6 @@ impl Manifest {
     }
 }
 
-fn read_json<T: serde::de::DeserializeOwned>(dir: &Path, name: &str) -> Result<T> {
-    parse(dir, name, &read(dir, name)?)
-}
-
 fn read(dir: &Path, name: &str) -> Result<Vec<u8>> {
     fs::read(dir.join(name)).map_err(|err| Error::IndexDamaged {
         path: dir.to_path_buf(),
@@ -245,11 +251,10 @@ fn parse<T: serde::de::DeserializeOwned>(dir: &Path, name: &str, bytes: &[u8]) -
     })
 }
 
-fn write_json<T: Serialize + ?Sized>(dir: &Path, name: &str, value: &T) -> Result<()> {
+fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let path = dir.join(name);
-    let json = serde_json::to_vec(value).expect("a manifest always serialises");
     let mut file = fs::File::create(&path).map_err(|err| Error::write(&path, err))?;
-    file.write_all(&json)
+    file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|err| Error::write(&path, err))
 }

@@ -1,0 +1,214 @@
+//! The list of corpus files an index was built from, as text: one file a
+//! line, its fields separated by tabs.
+//!
+//! ```text
+//! medkb-files 1
+//! notes/clonazepam.md→2417→1795329295868007415→indexed→clonazepam
+//! notes/draft.md→120→1795329295868007415→skipped→3→front matter: …
+//! notes/copy.md→2417→1795329295868007415→duplicate→clonazepam→duplicate id …
+//! ```
+//!
+//! (→ stands for a tab.)
+//! A skipped file without a line number has `-`. Backslashes, tabs, line
+//! breaks and carriage returns in paths, ids and reasons are written `\\`,
+//! `\t`, `\n` and `\r`. A large corpus lists hundreds of thousands of
+//! files, and an update reads and writes the list whole: as JSON, that was
+//! most of an update's time.
+
+use crate::manifest::{FileRecord, Outcome};
+
+/// The first line, naming the format and its version.
+const HEADER: &str = "medkb-files 1";
+
+/// Writes `files` in the line format.
+pub fn to_text(files: &[FileRecord]) -> String {
+    let mut out = String::with_capacity(64 * files.len() + HEADER.len() + 1);
+    out.push_str(HEADER);
+    out.push('\n');
+    for file in files {
+        push_escaped(&mut out, &file.path);
+        out.push('\t');
+        out.push_str(&file.size.to_string());
+        out.push('\t');
+        out.push_str(&file.modified_ns.to_string());
+        match &file.outcome {
+            Outcome::Indexed { id } => {
+                out.push_str("\tindexed\t");
+                push_escaped(&mut out, id);
+            }
+            Outcome::Skipped { line, reason } => {
+                out.push_str("\tskipped\t");
+                match line {
+                    Some(line) => out.push_str(&line.to_string()),
+                    None => out.push('-'),
+                }
+                out.push('\t');
+                push_escaped(&mut out, reason);
+            }
+            Outcome::Duplicate { id, reason } => {
+                out.push_str("\tduplicate\t");
+                push_escaped(&mut out, id);
+                out.push('\t');
+                push_escaped(&mut out, reason);
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Reads the line format; the error says which line is wrong.
+pub fn from_text(text: &str) -> Result<Vec<FileRecord>, String> {
+    let mut lines = text.split_terminator('\n');
+    if lines.next() != Some(HEADER) {
+        return Err(format!("its first line is not '{HEADER}'"));
+    }
+    lines
+        .enumerate()
+        .map(|(index, line)| {
+            parse_line(line).ok_or_else(|| format!("line {} is damaged", index + 2))
+        })
+        .collect()
+}
+
+fn parse_line(line: &str) -> Option<FileRecord> {
+    let mut fields = line.split('\t');
+    let path = unescape(fields.next()?)?;
+    let size = fields.next()?.parse().ok()?;
+    let modified_ns = fields.next()?.parse().ok()?;
+    let outcome = match fields.next()? {
+        "indexed" => Outcome::Indexed {
+            id: unescape(fields.next()?)?,
+        },
+        "skipped" => Outcome::Skipped {
+            line: match fields.next()? {
+                "-" => None,
+                number => Some(number.parse().ok()?),
+            },
+            reason: unescape(fields.next()?)?,
+        },
+        "duplicate" => Outcome::Duplicate {
+            id: unescape(fields.next()?)?,
+            reason: unescape(fields.next()?)?,
+        },
+        _ => return None,
+    };
+    if fields.next().is_some() {
+        return None;
+    }
+    Some(FileRecord {
+        path,
+        size,
+        modified_ns,
+        outcome,
+    })
+}
+
+fn push_escaped(out: &mut String, text: &str) {
+    if !text.contains(['\\', '\t', '\n', '\r']) {
+        out.push_str(text);
+        return;
+    }
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn unescape(field: &str) -> Option<String> {
+    if !field.contains('\\') {
+        return Some(field.to_string());
+    }
+    let mut out = String::with_capacity(field.len());
+    let mut chars = field.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        out.push(match chars.next()? {
+            '\\' => '\\',
+            't' => '\t',
+            'n' => '\n',
+            'r' => '\r',
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(path: &str, outcome: Outcome) -> FileRecord {
+        FileRecord {
+            path: path.to_string(),
+            size: 2417,
+            modified_ns: 1_795_329_295_868_007_415,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn every_outcome_and_awkward_text_survive_the_round_trip() {
+        let files = vec![
+            record(
+                "notes/clonazepam.md",
+                Outcome::Indexed {
+                    id: "clonazepam".into(),
+                },
+            ),
+            record(
+                "odd\tname\nwith\\breaks\r.md",
+                Outcome::Skipped {
+                    line: Some(3),
+                    reason: "front matter: bad\tvalue \\n here".into(),
+                },
+            ),
+            record(
+                "ünï/cödé.txt",
+                Outcome::Skipped {
+                    line: None,
+                    reason: "not valid UTF-8 (save the file as UTF-8)".into(),
+                },
+            ),
+            record(
+                "notes/copy.md",
+                Outcome::Duplicate {
+                    id: "clonazepam".into(),
+                    reason: "duplicate id 'clonazepam' (also used by notes/clonazepam.md)".into(),
+                },
+            ),
+        ];
+        let text = to_text(&files);
+        assert_eq!(text.lines().count(), files.len() + 1, "{text}");
+        assert_eq!(from_text(&text), Ok(files));
+        assert_eq!(from_text(HEADER), Ok(Vec::new()));
+    }
+
+    #[test]
+    fn damage_is_reported_by_line() {
+        let good = to_text(&[record("a.md", Outcome::Indexed { id: "a".into() })]);
+        assert!(from_text("").is_err());
+        assert!(from_text("[{\"path\": \"a.md\"}]").is_err());
+        for damaged in [
+            good.replace("2417", "many"),
+            good.replace("indexed", "lost"),
+            good.replace("\ta\n", "\ta\textra\n"),
+            good.replace("\ta\n", "\ta\\q\n"),
+            format!("{good}half a line\n"),
+        ] {
+            let err = from_text(&damaged).unwrap_err();
+            assert!(
+                err.starts_with("line 2") || err.starts_with("line 3"),
+                "{err}"
+            );
+        }
+    }
+}
