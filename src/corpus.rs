@@ -4,6 +4,7 @@
 //! (cheap: the freshness check runs it before every search) and, file by
 //! file, a [`Doc`] or the reason the file was skipped.
 
+use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -124,12 +125,67 @@ impl Corpus {
 
     /// Walks the corpus in a stable order, without reading any file.
     pub fn scan(&self) -> Result<Scan> {
+        self.scan_on(1)
+    }
+
+    /// [`scan`](Self::scan) with the corpus's top folders shared among
+    /// every core: a build walks every file, and on a large corpus the
+    /// walk is mostly waiting for the file system.
+    pub fn scan_parallel(&self) -> Result<Scan> {
+        self.scan_on(std::thread::available_parallelism().map_or(1, |n| n.get().min(8)))
+    }
+
+    fn scan_on(&self, threads: usize) -> Result<Scan> {
         let mut scan = Scan::default();
         // The corpus folder itself must be readable; a folder below it that
         // is not is reported and skipped.
         self.stamp_folder(&self.dir, &self.name, &mut scan);
         let entries = fs::read_dir(&self.dir).map_err(|err| Error::read(&self.dir, err))?;
-        self.walk_entries(entries, &self.name, 0, &mut scan);
+        if threads <= 1 {
+            self.walk_entries(entries, &self.name, 0, &mut scan);
+            return Ok(scan);
+        }
+        // One part per top entry, the folders among them walked in
+        // parallel, then joined in order: the same scan as one thread's.
+        let mut parts = Vec::new();
+        let mut folders = Vec::new();
+        for (file_name, entry) in sorted(entries) {
+            let mut part = Scan::default();
+            if let Some(folder) = self.visit(&file_name, &entry, &self.name, 0, &mut part) {
+                folders.push((parts.len(), folder));
+            }
+            parts.push(part);
+        }
+        let share = folders.len().div_ceil(threads).max(1);
+        let walked: Vec<(usize, Scan)> = std::thread::scope(|scope| {
+            let workers: Vec<_> = folders
+                .chunks(share)
+                .map(|chunk| {
+                    scope.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|(slot, (path, rel))| {
+                                let mut part = Scan::default();
+                                self.walk(path, rel, 1, &mut part);
+                                (*slot, part)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            workers
+                .into_iter()
+                .flat_map(|worker| worker.join().expect("walking a folder does not panic"))
+                .collect()
+        });
+        for (slot, part) in walked {
+            parts[slot] = part;
+        }
+        for part in parts {
+            scan.files.extend(part.files);
+            scan.folders.extend(part.folders);
+            scan.skipped.extend(part.skipped);
+        }
         Ok(scan)
     }
 
@@ -156,65 +212,86 @@ impl Corpus {
     }
 
     fn walk_entries(&self, entries: fs::ReadDir, rel: &str, depth: usize, scan: &mut Scan) {
-        let mut entries: Vec<_> = entries
-            .filter_map(|entry| entry.ok())
-            .map(|entry| (entry.file_name(), entry))
-            .collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        for (file_name, entry) in entries {
-            let Some(name) = file_name.to_str() else {
-                let shown = format!("{rel}/{}", file_name.to_string_lossy());
-                scan.skipped.push(skipped(
-                    &shown,
-                    "file name is not valid UTF-8 (rename it)".into(),
-                ));
-                continue;
-            };
-            if name.starts_with('.') || (depth == 0 && name == SYNONYMS_FILE) {
-                continue;
-            }
-            let mut rel_path = String::with_capacity(rel.len() + 1 + name.len());
-            rel_path.push_str(rel);
-            rel_path.push('/');
-            rel_path.push_str(name);
-            let path = entry.path();
-            let Ok(link_meta) = entry.metadata() else {
-                continue; // removed while we walked: no longer part of the corpus
-            };
-            let meta = if link_meta.file_type().is_symlink() {
-                match fs::metadata(&path) {
-                    Ok(meta) if meta.is_dir() => {
-                        scan.skipped
-                            .push(skipped(&rel_path, "link to a folder, not followed".into()));
-                        continue;
-                    }
-                    Ok(meta) => meta,
-                    Err(_) => {
-                        scan.skipped
-                            .push(skipped(&rel_path, "broken symbolic link".into()));
-                        continue;
-                    }
-                }
-            } else {
-                link_meta
-            };
-            if meta.is_dir() {
-                if depth + 1 >= MAX_DEPTH {
-                    let reason = format!("folder nested deeper than {MAX_DEPTH} levels, not read");
-                    scan.skipped.push(skipped(&rel_path, reason));
-                } else {
-                    self.walk(&path, &rel_path, depth + 1, scan);
-                }
-            } else if meta.is_file() && is_document_name(name) {
-                scan.files.push(SourceFile {
-                    path,
-                    rel: rel_path,
-                    size: meta.len(),
-                    modified_ns: stamp_of(&meta),
-                });
+        for (file_name, entry) in sorted(entries) {
+            if let Some((path, rel_path)) = self.visit(&file_name, &entry, rel, depth, scan) {
+                self.walk(&path, &rel_path, depth + 1, scan);
             }
         }
     }
+
+    /// Records one entry of a folder at `rel` in `scan`; a folder to walk
+    /// comes back as its path and relative path.
+    fn visit(
+        &self,
+        file_name: &OsStr,
+        entry: &fs::DirEntry,
+        rel: &str,
+        depth: usize,
+        scan: &mut Scan,
+    ) -> Option<(PathBuf, String)> {
+        let Some(name) = file_name.to_str() else {
+            let shown = format!("{rel}/{}", file_name.to_string_lossy());
+            scan.skipped.push(skipped(
+                &shown,
+                "file name is not valid UTF-8 (rename it)".into(),
+            ));
+            return None;
+        };
+        if name.starts_with('.') || (depth == 0 && name == SYNONYMS_FILE) {
+            return None;
+        }
+        let mut rel_path = String::with_capacity(rel.len() + 1 + name.len());
+        rel_path.push_str(rel);
+        rel_path.push('/');
+        rel_path.push_str(name);
+        let path = entry.path();
+        // An entry removed while we walked is no longer part of the corpus.
+        let link_meta = entry.metadata().ok()?;
+        let meta = if link_meta.file_type().is_symlink() {
+            match fs::metadata(&path) {
+                Ok(meta) if meta.is_dir() => {
+                    scan.skipped
+                        .push(skipped(&rel_path, "link to a folder, not followed".into()));
+                    return None;
+                }
+                Ok(meta) => meta,
+                Err(_) => {
+                    scan.skipped
+                        .push(skipped(&rel_path, "broken symbolic link".into()));
+                    return None;
+                }
+            }
+        } else {
+            link_meta
+        };
+        if meta.is_dir() {
+            if depth + 1 >= MAX_DEPTH {
+                let reason = format!("folder nested deeper than {MAX_DEPTH} levels, not read");
+                scan.skipped.push(skipped(&rel_path, reason));
+                return None;
+            }
+            return Some((path, rel_path));
+        }
+        if meta.is_file() && is_document_name(name) {
+            scan.files.push(SourceFile {
+                path,
+                rel: rel_path,
+                size: meta.len(),
+                modified_ns: stamp_of(&meta),
+            });
+        }
+        None
+    }
+}
+
+/// A folder's entries, sorted by name.
+fn sorted(entries: fs::ReadDir) -> Vec<(OsString, fs::DirEntry)> {
+    let mut entries: Vec<_> = entries
+        .filter_map(|entry| entry.ok())
+        .map(|entry| (entry.file_name(), entry))
+        .collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    entries
 }
 
 /// Whether a file name is one medkb reads as a document.
@@ -378,6 +455,41 @@ fn kind_from_path(rel: &str) -> Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parallel_walk_finds_what_one_thread_finds_in_the_same_order() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path();
+        for (rel, text) in [
+            ("top.md", "x"),
+            ("a/one.md", "x"),
+            ("a/deep/two.txt", "x"),
+            ("a/skip.pdf", "x"),
+            ("b/.hidden.md", "x"),
+            ("b/three.markdown", "x"),
+            ("c/d/e/four.md", "x"),
+            ("z.txt", "x"),
+            ("synonyms.txt", "a, b"),
+        ] {
+            let path = dir.join(rel);
+            fs::create_dir_all(path.parent().unwrap()).unwrap();
+            fs::write(path, text).unwrap();
+        }
+        fs::create_dir_all(dir.join("empty")).unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.join("missing"), dir.join("b/broken.md")).unwrap();
+        let corpus = Corpus::open(dir).unwrap();
+        let summary = |scan: Scan| {
+            let files: Vec<String> = scan.files.into_iter().map(|file| file.rel).collect();
+            let skipped: Vec<String> = scan.skipped.iter().map(ToString::to_string).collect();
+            (files, scan.folders, skipped)
+        };
+        let one = summary(corpus.scan().unwrap());
+        assert_eq!(one.0.len(), 6, "{:?}", one.0);
+        for threads in [2, 3, 8] {
+            assert_eq!(summary(corpus.scan_on(threads).unwrap()), one);
+        }
+    }
 
     #[test]
     fn slug_makes_readable_ids() {

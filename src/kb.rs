@@ -113,7 +113,7 @@ impl KnowledgeBase {
         let lock = self.index.try_lock()?.ok_or_else(|| Error::IndexBusy {
             path: self.index.path().to_path_buf(),
         })?;
-        let scan = corpus.scan()?;
+        let scan = corpus.scan_parallel()?;
         let previous = if full {
             None
         } else {
