@@ -177,15 +177,22 @@ impl Manifest {
             medkb_version: String,
         }
         let bytes = read(dir, FILE_NAME)?;
-        if let Ok(found) = serde_json::from_slice::<Version>(&bytes) {
-            if found.schema_version != SCHEMA_VERSION {
-                return Err(Error::IndexOutdated {
-                    path: dir.to_path_buf(),
-                    version: found.medkb_version,
-                });
-            }
+        let outdated = |version| Error::IndexOutdated {
+            path: dir.to_path_buf(),
+            version,
+        };
+        // Parsed once as today's manifest; only one that is not is read
+        // again for its version.
+        match parse::<Manifest>(dir, FILE_NAME, &bytes) {
+            Ok(manifest) if manifest.schema_version == SCHEMA_VERSION => Ok(manifest),
+            Ok(manifest) => Err(outdated(manifest.medkb_version)),
+            Err(damaged) => match serde_json::from_slice::<Version>(&bytes) {
+                Ok(found) if found.schema_version != SCHEMA_VERSION => {
+                    Err(outdated(found.medkb_version))
+                }
+                _ => Err(damaged),
+            },
         }
-        parse(dir, FILE_NAME, &bytes)
     }
 
     /// Reads the list of files the index generation in `dir` was built from.

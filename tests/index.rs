@@ -158,6 +158,36 @@ fn an_updated_index_ranks_exactly_as_one_built_afresh() {
 }
 
 #[test]
+fn an_index_in_an_older_format_is_rebuilt_by_the_next_search() {
+    let kb = TestKb::new();
+    kb.note("okapi", "Okapi", &[], "A forest giraffe.");
+    for older in [
+        // Today's fields with an older number, and an older set of fields.
+        |manifest: &mut serde_json::Value| manifest["schema_version"] = 1.into(),
+        |manifest: &mut serde_json::Value| {
+            manifest["schema_version"] = 2.into();
+            manifest.as_object_mut().unwrap().remove("token_totals");
+        },
+    ] {
+        assert_success(&kb.run(&["index", "--full"]));
+        let current = fs::read_to_string(kb.index.join("CURRENT")).unwrap();
+        let path = kb.index.join(current.trim()).join("medkb-manifest.json");
+        let mut manifest: serde_json::Value =
+            serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        older(&mut manifest);
+        fs::write(&path, manifest.to_string()).unwrap();
+        let output = kb.run(&["search", "giraffe"]);
+        assert_success(&output);
+        assert!(stdout(&output).contains("Okapi"), "{}", stdout(&output));
+        assert!(
+            stderr(&output).contains("rebuilt the index (it was built by medkb"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
+#[test]
 fn an_update_hands_a_duplicate_id_to_the_file_left_when_its_holder_goes() {
     let kb = TestKb::new();
     let holder = kb.write(
