@@ -74,8 +74,10 @@ fn stop_words() -> StopWordFilter {
 #[derive(Clone)]
 struct CachedStemmer;
 
-/// Words each analyzer remembers the stem of before it starts afresh.
-const MAX_REMEMBERED_STEMS: usize = 100_000;
+/// Words each analyzer remembers the stem of before it starts afresh. A
+/// build has one analyzer per text field and thread; 20,000 words keep the
+/// common ones at a few megabytes each.
+const MAX_REMEMBERED_STEMS: usize = 20_000;
 
 impl TokenFilter for CachedStemmer {
     type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
