@@ -4,7 +4,10 @@
 //! Text → tokens: split on anything not a letter or digit, drop tokens over
 //! 40 bytes, lower-case, fold accents to ASCII, drop English stop words, stem
 //! (Snowball English). So "Restless Leg Syndrome" and "restless legs" meet at
-//! `restless`, `leg`, and "seizures" finds "seizure".
+//! `restless`, `leg`, and "seizures" finds "seizure". A letter or digit
+//! joined by a hyphen to the word before it names a kind of that thing
+//! ("GABA-A", "CBT-I") and is kept even when it is a stop word, so "GABA-A"
+//! is the phrase `gaba a` and does not also find "GABA-B".
 
 use std::collections::HashMap;
 
@@ -53,13 +56,130 @@ pub fn is_question_word(word: &str) -> bool {
 
 /// Builds the English analyzer.
 pub fn english() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
+    TextAnalyzer::builder(WordTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(stop_words())
+        .filter(Unhyphen)
         .filter(CachedStemmer)
         .build()
+}
+
+/// The filters of [`english`] over one word of [`word_bounds`] taken whole:
+/// the same term as in its text, since every filter works on one word alone.
+fn english_word() -> TextAnalyzer {
+    TextAnalyzer::builder(RawTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(stop_words())
+        .filter(Unhyphen)
+        .filter(CachedStemmer)
+        .build()
+}
+
+/// Splits text into words as [`word_bounds`] does: runs of letters and
+/// digits, where a word of one letter or digit joined by a hyphen to the word
+/// before it ("GABA-A") starts at the hyphen, so that the stop-word filter
+/// keeps it and [`Unhyphen`] then strips the hyphen.
+#[derive(Clone, Default)]
+struct WordTokenizer {
+    token: tantivy::tokenizer::Token,
+}
+
+struct WordStream<'a> {
+    text: &'a str,
+    bounds: Box<dyn Iterator<Item = (usize, usize)> + 'a>,
+    token: &'a mut tantivy::tokenizer::Token,
+}
+
+impl Tokenizer for WordTokenizer {
+    type TokenStream<'a> = WordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> WordStream<'a> {
+        self.token.reset();
+        WordStream {
+            text,
+            bounds: Box::new(word_bounds(text)),
+            token: &mut self.token,
+        }
+    }
+}
+
+impl TokenStream for WordStream<'_> {
+    fn advance(&mut self) -> bool {
+        let Some((start, end)) = self.bounds.next() else {
+            return false;
+        };
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[start..end]);
+        self.token.offset_from = start;
+        self.token.offset_to = end;
+        self.token.position = self.token.position.wrapping_add(1);
+        true
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        self.token
+    }
+}
+
+/// Strips the hyphen [`WordTokenizer`] leaves on a letter or digit joined to
+/// the word before it, once the stop-word filter has let it pass.
+#[derive(Clone)]
+struct Unhyphen;
+
+impl TokenFilter for Unhyphen {
+    type Tokenizer<T: Tokenizer> = UnhyphenFilter<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> UnhyphenFilter<T> {
+        UnhyphenFilter { inner }
+    }
+}
+
+#[derive(Clone)]
+struct UnhyphenFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for UnhyphenFilter<T> {
+    type TokenStream<'a> = UnhyphenStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        UnhyphenStream {
+            tail: self.inner.token_stream(text),
+        }
+    }
+}
+
+struct UnhyphenStream<T> {
+    tail: T,
+}
+
+impl<T: TokenStream> TokenStream for UnhyphenStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        if token.text.starts_with('-') {
+            token.text.remove(0);
+        }
+        true
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        self.tail.token_mut()
+    }
 }
 
 fn stop_words() -> StopWordFilter {
@@ -198,7 +318,7 @@ pub struct CachedAnalyzer {
 impl Default for CachedAnalyzer {
     fn default() -> CachedAnalyzer {
         CachedAnalyzer {
-            analyzer: english(),
+            analyzer: english_word(),
             terms: HashMap::new(),
         }
     }
@@ -225,7 +345,8 @@ impl CachedAnalyzer {
 /// others need no analysis. Stemming only rewrites a word's ending: the
 /// stem of a word keeps all its letters but the last as the word,
 /// lower-cased, begins ("possibility" → `possibl`, "cry" → `cri`), or all
-/// but the last two for a stem in "ie" ("dying" → `die`). A word
+/// but the last two for a stem in "ie" ("dying" → `die`), after the hyphen
+/// of a letter joined to the word before it ("-A" → `a`). A word
 /// with letters outside ASCII is always a candidate, as folding may change
 /// its length.
 #[derive(Debug, Clone)]
@@ -258,6 +379,7 @@ impl Candidates {
 
     /// Whether `word` might be analysed into one of the terms.
     pub fn may_match(&self, word: &str) -> bool {
+        let word = word.strip_prefix('-').unwrap_or(word);
         let bytes = word.as_bytes();
         if !word.is_ascii() {
             return true;
@@ -274,20 +396,34 @@ impl Candidates {
     }
 }
 
-/// The byte ranges of the words of `text` as [`SimpleTokenizer`] splits it:
-/// each run of letters and digits.
+/// The byte ranges of the words of `text` as the English analyzer splits it:
+/// each run of letters and digits, except that a single letter or digit
+/// joined by a hyphen to the word before it ("GABA-A") takes in the hyphen.
 pub fn word_bounds(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut chars = text.char_indices();
+    // The two characters before the next one, to spot "word-X".
+    let mut behind = [' ', ' '];
     std::iter::from_fn(move || {
-        let (start, _) = chars.by_ref().find(|(_, c)| c.is_alphanumeric())?;
+        let (start, first) = loop {
+            let (at, c) = chars.next()?;
+            if c.is_alphanumeric() {
+                break (at, c);
+            }
+            behind = [c, behind[0]];
+        };
+        let joined = behind[0] == '-' && behind[1].is_alphanumeric();
+        let (mut last, mut single) = (first, true);
         let end = loop {
             match chars.next() {
-                Some((at, c)) if !c.is_alphanumeric() => break at,
-                Some(_) => {}
+                Some((at, c)) if !c.is_alphanumeric() => {
+                    behind = [c, last];
+                    break at;
+                }
+                Some((_, c)) => (last, single) = (c, false),
                 None => break text.len(),
             }
         };
-        Some((start, end))
+        Some((if joined && single { start - 1 } else { start }, end))
     })
 }
 
@@ -349,7 +485,7 @@ mod tests {
     fn cached_analysis_gives_the_tokens_of_the_analyzer() {
         let text = "Seizures—SEIZURE, l'été café naïve 12mg x² Клоназепам 氯硝西泮 and the \
                     restless legs' syndromes: antidisestablishmentarianismantidisestablishment \
-                    won't CBT-I seizures";
+                    won't CBT-I seizures GABA-A and GABA-B, vitamin -A x-a--a 5-HT-2 a";
         let mut cached = CachedAnalyzer::default();
         for _ in 0..2 {
             let found: Vec<Token> = word_bounds(text)
@@ -376,8 +512,8 @@ mod tests {
                     happy cry cries cried agreed agreeing feed fed Seizures sleeping pills \
                     Restless LEGS spasticity spastic anxiety anxious hypnotics dependence \
                     dependent effectiveness fulness carefully hopelessly news atlas bias \
-                    y yes 5mg 0.5 CBT-I";
-        let mut analyzer = english();
+                    y yes 5mg 0.5 CBT-I GABA-A GABA-B";
+        let mut analyzer = english_word();
         for (start, end) in word_bounds(text) {
             let word = &text[start..end];
             if let Some(token) = tokens(&mut analyzer, word).pop() {
@@ -394,17 +530,64 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_letter_joined_by_a_hyphen_is_kept_even_as_a_stop_word() {
+        let words = |text: &str| -> Vec<(String, usize)> {
+            tokens(&mut english(), text)
+                .into_iter()
+                .map(|t| (t.term, t.position))
+                .collect()
+        };
+        let owned = |pairs: &[(&str, usize)]| -> Vec<(String, usize)> {
+            pairs.iter().map(|&(t, p)| (t.to_string(), p)).collect()
+        };
+        assert_eq!(
+            words("GABA-A receptors"),
+            owned(&[("gaba", 0), ("a", 1), ("receptor", 2)])
+        );
+        assert_eq!(words("GABA-B"), owned(&[("gaba", 0), ("b", 1)]));
+        assert_eq!(
+            words("GABA, a transmitter"),
+            owned(&[("gaba", 0), ("transmitt", 2)])
+        );
+        let text = "GABA-A and x - a";
+        let bounds: Vec<&str> = word_bounds(text).map(|(s, e)| &text[s..e]).collect();
+        assert_eq!(bounds, vec!["GABA", "-A", "and", "x", "a"]);
+    }
+
     proptest::proptest! {
         #[test]
         fn words_are_split_as_the_tokenizer_splits_them(text in "(\\PC|[ a-zA-Z0-9éü—’.,-]){0,80}") {
+            // Runs of letters and digits, as tantivy's simple tokenizer
+            // splits them, but a one-character word after "word-" takes
+            // in its hyphen.
             let mut tokenizer = SimpleTokenizer::default();
             let mut stream = tokenizer.token_stream(&text);
             let mut expected = Vec::new();
             while let Some(token) = stream.next() {
-                expected.push((token.offset_from, token.offset_to));
+                let (start, end) = (token.offset_from, token.offset_to);
+                let single = text[start..end].chars().count() == 1;
+                let mut before = text[..start].chars().rev();
+                let joined = single
+                    && before.next() == Some('-')
+                    && before.next().is_some_and(char::is_alphanumeric);
+                expected.push((if joined { start - 1 } else { start }, end));
             }
             let found: Vec<(usize, usize)> = word_bounds(&text).collect();
             proptest::prop_assert_eq!(found, expected);
+        }
+
+        #[test]
+        fn words_analysed_one_at_a_time_give_the_tokens_of_the_text(text in "(\\PC|[ a-zA-Z0-9éü—’.,-]){0,80}") {
+            let mut cached = CachedAnalyzer::default();
+            let found: Vec<Token> = word_bounds(&text)
+                .enumerate()
+                .filter_map(|(position, (start, end))| {
+                    let term = cached.term(&text[start..end])?;
+                    Some(Token { term: term.to_string(), start, end, position })
+                })
+                .collect();
+            proptest::prop_assert_eq!(found, tokens(&mut english(), &text));
         }
     }
 }

@@ -82,6 +82,20 @@ fn the_word_as_typed_outranks_its_synonym() {
 }
 
 #[test]
+fn the_words_of_a_synonym_entry_also_count_one_by_one() {
+    let kb = TestKb::new();
+    kb.write("synonyms.txt", "sleeping pills => hypnotic\n");
+    kb.note("hypnotics", "One", &[], "A hypnotic helps people sleep.");
+    kb.note("phrase", "Two", &[], "Sleeping pills help people sleep.");
+    kb.note("apart", "Three", &[], "Some pills are taken for sleep.");
+    kb.note("elsewhere", "Four", &[], "Nothing about it.");
+    assert_eq!(
+        kb.ids("sleeping pills"),
+        vec!["phrase", "hypnotics", "apart"]
+    );
+}
+
+#[test]
 fn editing_synonyms_needs_no_rebuild() {
     let kb = TestKb::new();
     kb.note("okapi", "Okapi", &[], "A forest giraffe.");
