@@ -6,7 +6,8 @@
 //! changed. Words shorter than [`MIN_LENGTH`] are left alone, and the
 //! distance allowed grows with the word (1 edit up to 7 letters, 2 from 8),
 //! so a short word is not turned into a different real word. An edit is an
-//! insertion, deletion, substitution or swap of two neighbouring letters.
+//! insertion, deletion, substitution or swap of two neighbouring letters; a
+//! correction two edits away keeps the word's first letter.
 //! Candidates are read from the index's own dictionary of words as written
 //! (not stemmed), so suggestions are real words: "clonazapam" → "clonazepam".
 
@@ -123,28 +124,47 @@ impl<'a> Speller<'a> {
             return None;
         }
         let allowed = if length >= 8 { 2 } else { 1 };
-        // One edit first: a word one edit away always wins over those two
-        // away, and the automaton for two edits costs a millisecond to set
-        // up, more than the rest of a search.
-        (1..=allowed).find_map(|distance| self.closest(word, distance))
+        // Nearest first: one edit keeping the first letter, one edit
+        // anywhere ("clonopin" → "klonopin"), then two edits keeping the
+        // first letter. Each walk costs more than the one before (the
+        // automaton for two edits alone costs a millisecond to set up), and
+        // most typos are found by the first.
+        [(1, true), (1, false), (2, true)]
+            .into_iter()
+            .filter(|&(distance, _)| distance <= allowed)
+            .find_map(|(distance, keep_first)| self.closest(word, distance, keep_first))
     }
 
     /// The corpus word within `allowed` edits of `word` that is closest,
     /// then used by most documents.
-    fn closest(&self, word: &str, allowed: usize) -> Option<String> {
+    fn closest(&self, word: &str, allowed: usize, keep_first: bool) -> Option<String> {
         let term = Term::from_field_text(self.field, word);
         // A Levenshtein automaton (with swaps) walks only the part of the
         // term dictionary within reach, however large the dictionary.
         let automaton = FuzzyTermQuery::new(term, allowed as u8, true)
             .automaton()
             .ok()?;
+        // Keeping the first letter, as Lucene's spell checker does by
+        // default, walks only that letter's share of the dictionary.
+        let (from, to) = if keep_first {
+            let first = word.as_bytes()[..word.chars().next()?.len_utf8()].to_vec();
+            let mut after = first.clone();
+            *after.last_mut()? += 1;
+            (first, Some(after))
+        } else {
+            (Vec::new(), None)
+        };
         // (distance, documents using the word) for each candidate
         let mut candidates: HashMap<String, (usize, u64)> = HashMap::new();
         for segment in self.searcher.segment_readers() {
             let Ok(inverted) = segment.inverted_index(self.field) else {
                 continue;
             };
-            let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
+            let mut stream = inverted.terms().search(&automaton).ge(&from);
+            if let Some(to) = &to {
+                stream = stream.lt(to);
+            }
+            let Ok(mut stream) = stream.into_stream() else {
                 continue;
             };
             while stream.advance() {

@@ -130,6 +130,8 @@ fn misspelt_words_are_corrected_ranked_and_highlighted() {
         ("spasticty", "spasticity", "spasticity-and-muscle-spasms"),
         ("restles legs", "restless legs", "restless-legs-syndrome"),
         ("siezures", "seizures", "seizure-disorders-and-epilepsy"),
+        // One edit away, in the first letter.
+        ("clonopin", "klonopin", "clonazepam"),
     ] {
         let results = kb.search(typo);
         assert_eq!(results.suggestion.as_deref(), Some(corrected), "{typo}");
