@@ -1,6 +1,7 @@
 # Shared by run.sh and growth.sh (sourced, after they define say, die, root
 # and QUERIES): checks the tools, finds or builds medkb, reads the questions.
 # Usage: require_tools TOOL...; then find_medkb; then read_queries.
+# warm PATH... reads files once, so that a build does not pay for cold reads.
 
 require_tools() {
     local t
@@ -25,4 +26,9 @@ find_medkb() {
 read_queries() {
     mapfile -t QS < <(grep -v '^[[:space:]]*$' "$QUERIES")
     ((${#QS[@]})) || die "no queries in $QUERIES"
+}
+
+# Reads every file under each PATH once, into the page cache.
+warm() {
+    find "$@" -type f -print0 | xargs -0 cat >/dev/null
 }

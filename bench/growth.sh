@@ -6,7 +6,8 @@
 # Builds medkb's index at about 1k, 10k, 50k and 140k documents (SIZES) and
 # for each size reports:
 #   build s, peak MB   `medkb index --full` from scratch, GNU /usr/bin/time
-#                      (wall seconds, maximum resident set size)
+#                      (wall seconds, maximum resident set size), the files
+#                      read once before so that the page cache is warm
 #   index MB           `du -sb` of the index folder (10^6 bytes)
 #   query median ms    the median of the per-query medians of bench/queries.txt,
 #                      each query one fresh `medkb search` process (top 10 with
@@ -74,6 +75,7 @@ for size in $SIZES; do
     echo "$n $(find "$docs" -name '*.txt' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)" >"$w/info"
 
     say "$n documents: medkb index ${full[*]}"
+    warm "$docs"
     /usr/bin/time -f '%e %M' -o "$w/build.time" \
         "$MEDKB" --corpus "$docs" --index "$idx" index "${full[@]}" >"$w/build.log" 2>&1 ||
         die "medkb index failed, see $w/build.log"

@@ -116,12 +116,6 @@ q_xapian-quest() { CMD=(quest -d "$1" -m 10 -- "$2"); }
 b_rg() { CMD=(); }
 q_rg() { CMD=(rg -i -F -- "$2" "$docs"); }
 
-# Reads every build input once, so that no build pays for cold disk reads.
-warm_inputs() {
-    cat "$jsonl" >/dev/null
-    find "$docs" -type f -print0 | xargs -0 cat >/dev/null
-}
-
 # measure TOOL: build (if any), size, a sanity run of every query, hyperfine.
 measure() {
     local t=$1 w=$work/$1 idx=$work/$1/idx q s n hf=() ign=() nonempty=0 bytes=0
@@ -131,7 +125,7 @@ measure() {
     if ((${#CMD[@]})); then
         say "$corpus: $t: build"
         [ "$t" = medkb ] || mkdir -p "$idx"
-        warm_inputs
+        warm "$jsonl" "$docs"
         /usr/bin/time -f '%e %M' -o "$w/build.time" "${CMD[@]}" >"$w/build.log" 2>&1 ||
             die "$t build failed, see $w/build.log"
         du -sb "$idx" | cut -f1 >"$w/size"

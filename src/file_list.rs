@@ -15,6 +15,7 @@
 //! files, and an update reads and writes the list whole: as JSON, that was
 //! most of an update's time.
 
+use crate::corpus::SourceFile;
 use crate::manifest::{FileRecord, Outcome};
 
 /// The first line, naming the format and its version.
@@ -69,6 +70,42 @@ pub fn from_text(text: &str) -> Result<Vec<FileRecord>, String> {
             parse_line(line).ok_or_else(|| format!("line {} is damaged", index + 2))
         })
         .collect()
+}
+
+/// Whether `text` lists exactly `files`, in order, with the same sizes and
+/// times: a search's freshness check on a corpus that has not changed, read
+/// line by line without building the list.
+pub fn lists_exactly(text: &str, files: &[SourceFile]) -> bool {
+    let mut lines = text.split_terminator('\n');
+    if lines.next() != Some(HEADER) {
+        return false;
+    }
+    let mut files = files.iter();
+    for line in lines {
+        let Some(file) = files.next() else {
+            return false;
+        };
+        let mut fields = line.splitn(4, '\t');
+        let number = |field: Option<&str>| field.and_then(|field| field.parse::<u64>().ok());
+        let same = fields.next() == Some(escaped(&file.rel).as_ref())
+            && number(fields.next()) == Some(file.size)
+            && number(fields.next()) == Some(file.modified_ns);
+        if !same {
+            return false;
+        }
+    }
+    files.next().is_none()
+}
+
+/// `text` as the line format writes it.
+fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains(['\\', '\t', '\n', '\r']) {
+        let mut out = String::with_capacity(text.len() + 2);
+        push_escaped(&mut out, text);
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 fn parse_line(line: &str) -> Option<FileRecord> {
@@ -210,5 +247,30 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn a_list_is_checked_against_a_walk_line_by_line() {
+        let file = |rel: &str, size| SourceFile {
+            path: rel.into(),
+            rel: rel.to_string(),
+            size,
+            modified_ns: 7,
+        };
+        let walked = vec![file("a.md", 1), file("tab\there.md", 2)];
+        let records: Vec<FileRecord> = walked
+            .iter()
+            .map(|f| FileRecord::new(f, Outcome::Indexed { id: f.rel.clone() }))
+            .collect();
+        let text = to_text(&records);
+        assert!(lists_exactly(&text, &walked));
+        assert!(!lists_exactly(&text, &walked[..1]), "a file removed");
+        let mut added = walked.clone();
+        added.push(file("b.md", 3));
+        assert!(!lists_exactly(&text, &added), "a file added");
+        let mut changed = walked.clone();
+        changed[1].size = 5;
+        assert!(!lists_exactly(&text, &changed), "a file changed");
+        assert!(!lists_exactly("", &walked), "no header");
     }
 }

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use crate::corpus::{self, Corpus, Scan, Skipped, SourceFile};
 use crate::doc::Doc;
 use crate::error::{Error, Result};
+use crate::file_list;
 use crate::index::{Opened, Writer};
 use crate::manifest::{self, FileRecord, Manifest, Outcome, SCHEMA_VERSION};
 use crate::store::{BuildLock, IndexDir};
@@ -279,6 +280,11 @@ fn staleness(opened: &Opened, corpus: &Corpus) -> Result<Option<String>> {
         return Ok(manifest.changed_folder(corpus.dir()));
     }
     let scan = corpus.scan()?;
+    if Manifest::files_text(&opened.dir)
+        .is_ok_and(|text| file_list::lists_exactly(&text, &scan.files))
+    {
+        return Ok(None);
+    }
     Ok(match Manifest::load_files(&opened.dir) {
         Ok(records) => manifest::changes(&records, &scan).describe(),
         Err(damaged) => Some(damaged.to_string()),

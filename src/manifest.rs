@@ -197,13 +197,19 @@ impl Manifest {
 
     /// Reads the list of files the index generation in `dir` was built from.
     pub fn load_files(dir: &Path) -> Result<Vec<FileRecord>> {
-        let bytes = read(dir, FILES_FILE_NAME)?;
-        let damaged = |reason: String| Error::IndexDamaged {
+        let text = Manifest::files_text(dir)?;
+        file_list::from_text(&text).map_err(|reason| Error::IndexDamaged {
             path: dir.to_path_buf(),
             reason: format!("{FILES_FILE_NAME} is not valid: {reason}"),
-        };
-        let text = std::str::from_utf8(&bytes).map_err(|err| damaged(err.to_string()))?;
-        file_list::from_text(text).map_err(damaged)
+        })
+    }
+
+    /// The file list of the index generation in `dir`, as text.
+    pub fn files_text(dir: &Path) -> Result<String> {
+        String::from_utf8(read(dir, FILES_FILE_NAME)?).map_err(|err| Error::IndexDamaged {
+            path: dir.to_path_buf(),
+            reason: format!("{FILES_FILE_NAME} is not valid: {err}"),
+        })
     }
 
     /// Writes the manifest and the file list into `dir`, flushed to disk.
