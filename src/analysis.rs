@@ -56,20 +56,18 @@ pub fn is_question_word(word: &str) -> bool {
 
 /// Builds the English analyzer.
 pub fn english() -> TextAnalyzer {
-    TextAnalyzer::builder(WordTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(stop_words())
-        .filter(Unhyphen)
-        .filter(CachedStemmer)
-        .build()
+    english_over(WordTokenizer::default())
 }
 
 /// The filters of [`english`] over one word of [`word_bounds`] taken whole:
 /// the same term as in its text, since every filter works on one word alone.
 fn english_word() -> TextAnalyzer {
-    TextAnalyzer::builder(RawTokenizer::default())
+    english_over(RawTokenizer::default())
+}
+
+/// The English filters over the words `tokenizer` finds.
+fn english_over<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
+    TextAnalyzer::builder(tokenizer)
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
