@@ -185,6 +185,12 @@ impl Highlighter {
             }
             if let Some(term) = self.analyzer.term(word) {
                 if self.sought.contains_key(term) {
+                    // "GABA-A" marks the A, not the hyphen it is split at.
+                    let start = if word.starts_with('-') {
+                        start + 1
+                    } else {
+                        start
+                    };
                     matches.push(Token {
                         term: term.to_string(),
                         start,
@@ -454,5 +460,11 @@ mod tests {
         let excerpt = &highlighter(&["x"]).excerpts("a \u{1b}[31m x", 1)[0];
         assert!(!excerpt.text.contains('\u{1b}'));
         assert_eq!(marked(excerpt), vec!["x"]);
+    }
+
+    #[test]
+    fn a_letter_joined_by_a_hyphen_is_marked_without_it() {
+        let excerpt = &highlighter(&["gaba", "a"]).excerpts("GABA-A receptors", 1)[0];
+        assert_eq!(marked(excerpt), vec!["GABA", "A"]);
     }
 }
