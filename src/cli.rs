@@ -974,8 +974,16 @@ fn build_summary(report: &BuildReport, kb: &KnowledgeBase) -> String {
             report.documents
         ),
         BuildKind::Update => format!(
-            "updated {index} in {seconds:.2} s: {} added, {} changed, {} removed; {} documents",
-            report.added, report.changed, report.removed, report.documents
+            "updated {index} in {seconds:.2} s: {} added, {} changed, {} removed{}; {} documents",
+            report.added,
+            report.changed,
+            report.removed,
+            if report.synonyms_changed {
+                ", synonyms compiled again"
+            } else {
+                ""
+            },
+            report.documents
         ),
         BuildKind::UpToDate => format!(
             "{index} is up to date: {} documents (use --full to rebuild anyway)",

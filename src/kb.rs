@@ -39,6 +39,8 @@ pub struct BuildReport {
     pub removed: usize,
     /// Every file the index leaves out, and why.
     pub skipped: Vec<Skipped>,
+    /// Whether an update compiled a changed synonyms file.
+    pub synonyms_changed: bool,
     pub elapsed: Duration,
 }
 
@@ -368,6 +370,7 @@ fn full_build(
         changed: 0,
         removed: 0,
         skipped: skipped(scan, &records),
+        synonyms_changed: false,
         elapsed: started.elapsed(),
     })
 }
@@ -385,6 +388,12 @@ fn update(
     progress: Progress<'_>,
 ) -> Result<Option<BuildReport>> {
     let changes = manifest::changes(records, scan);
+    // A new synonyms file is compiled into a new generation too.
+    let synonyms_changed = {
+        let file = std::fs::read(corpus.dir().join(corpus::SYNONYMS_FILE)).ok();
+        !synonyms::Compiled::load(&previous.dir.join(synonyms::COMPILED_FILE_NAME))
+            .is_some_and(|compiled| compiled.is_of(file.as_deref()))
+    };
     let report = |kind, documents, records: &[FileRecord]| BuildReport {
         kind,
         documents,
@@ -392,15 +401,10 @@ fn update(
         changed: changes.changed.len(),
         removed: changes.removed.len(),
         skipped: skipped(scan, records),
+        synonyms_changed,
         elapsed: started.elapsed(),
     };
-    // A new synonyms file is compiled into a new generation too.
-    let synonyms_compiled = || {
-        let file = std::fs::read(corpus.dir().join(corpus::SYNONYMS_FILE)).ok();
-        synonyms::Compiled::load(&previous.dir.join(synonyms::COMPILED_FILE_NAME))
-            .is_some_and(|compiled| compiled.is_of(file.as_deref()))
-    };
-    if changes.is_empty() && previous.manifest.folders == scan.folders && synonyms_compiled() {
+    if changes.is_empty() && previous.manifest.folders == scan.folders && !synonyms_changed {
         return Ok(Some(report(
             BuildKind::UpToDate,
             previous.manifest.documents,
