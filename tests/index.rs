@@ -445,6 +445,25 @@ fn a_damaged_index_is_rebuilt_by_search_and_reported_by_show() {
 }
 
 #[test]
+fn a_damaged_file_list_or_synonyms_cache_costs_a_rebuild_never_an_answer() {
+    let kb = TestKb::new();
+    kb.note("a", "Alpha", &[], "Tapir.");
+    kb.write("synonyms.txt", "anteater => tapir\n");
+    for (file, damage) in [
+        ("medkb-files.tsv", "medkb-files 1\nnotes/a.md\tlots\n"),
+        ("medkb-synonyms.json", "{ not json"),
+    ] {
+        assert_success(&kb.run(&["index", "--full"]));
+        let generation = fs::read_to_string(kb.index.join("CURRENT")).unwrap();
+        fs::write(kb.index.join(generation.trim()).join(file), damage).unwrap();
+        assert_eq!(kb.ids("anteater"), vec!["a"], "{file}");
+        let index = kb.run(&["index"]);
+        assert_success(&index);
+        assert_eq!(kb.ids("tapir"), vec!["a"], "{file}");
+    }
+}
+
+#[test]
 fn bad_files_are_reported_with_path_and_line_and_the_rest_is_indexed() {
     let kb = TestKb::new();
     kb.note("good", "Good", &[], "Quokka.");
