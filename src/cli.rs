@@ -847,6 +847,10 @@ fn search_command(args: &SearchArgs, context: &Context, out: &mut dyn Write) -> 
         Format::Human if results.hits.is_empty() => human.no_results(out, &results)?,
         Format::Human => human.results(out, &results)?,
     }
+    // The process ends next: leaving the index, synonyms and results to the
+    // OS saves unmapping every index file and freeing every string one by
+    // one, a tenth of a short search on a large corpus.
+    std::mem::forget((opened, synonyms, results));
     Ok(())
 }
 
