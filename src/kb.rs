@@ -132,8 +132,7 @@ impl KnowledgeBase {
     pub fn synonyms(&self, opened: &Opened) -> (Synonyms, Vec<String>) {
         let path = self.corpus.join(corpus::SYNONYMS_FILE);
         let file = std::fs::read(&path).ok();
-        let compiled = synonyms::Compiled::load(&opened.dir.join(synonyms::COMPILED_FILE_NAME))
-            .filter(|compiled| compiled.is_of(file.as_deref()))
+        let compiled = compiled_synonyms(&opened.dir, file.as_deref())
             .unwrap_or_else(|| Synonyms::compile(file.as_deref(), &opened.drug_names()));
         let shown = path.display();
         let warnings = compiled
@@ -389,11 +388,8 @@ fn update(
 ) -> Result<Option<BuildReport>> {
     let changes = manifest::changes(records, scan);
     // A new synonyms file is compiled into a new generation too.
-    let synonyms_changed = {
-        let file = std::fs::read(corpus.dir().join(corpus::SYNONYMS_FILE)).ok();
-        !synonyms::Compiled::load(&previous.dir.join(synonyms::COMPILED_FILE_NAME))
-            .is_some_and(|compiled| compiled.is_of(file.as_deref()))
-    };
+    let synonyms_changed =
+        compiled_synonyms(&previous.dir, synonyms_file(corpus).as_deref()).is_none();
     let report = |kind, documents, records: &[FileRecord]| BuildReport {
         kind,
         documents,
@@ -501,13 +497,23 @@ fn update(
     Ok(Some(report(BuildKind::Update, documents, &new_records)))
 }
 
+/// The corpus's synonyms file as it is now; `None` when there is none.
+fn synonyms_file(corpus: &Corpus) -> Option<Vec<u8>> {
+    std::fs::read(corpus.dir().join(corpus::SYNONYMS_FILE)).ok()
+}
+
+/// The synonyms the generation in `dir` compiled, if from this `file`.
+fn compiled_synonyms(dir: &Path, file: Option<&[u8]>) -> Option<synonyms::Compiled> {
+    synonyms::Compiled::load(&dir.join(synonyms::COMPILED_FILE_NAME))
+        .filter(|compiled| compiled.is_of(file))
+}
+
 /// Compiles the corpus's synonyms for the generation in `dir`, so that
 /// searches need not.
 fn save_synonyms(corpus: &Corpus, manifest: &Manifest, dir: &Path) -> Result<()> {
-    let file = std::fs::read(corpus.dir().join(corpus::SYNONYMS_FILE)).ok();
     let drug_names: Vec<Vec<String>> = manifest.drug_names.values().cloned().collect();
     let path = dir.join(synonyms::COMPILED_FILE_NAME);
-    Synonyms::compile(file.as_deref(), &drug_names)
+    Synonyms::compile(synonyms_file(corpus).as_deref(), &drug_names)
         .save(&path)
         .map_err(|err| Error::write(&path, err))
 }
