@@ -56,6 +56,8 @@ pub enum Origin {
     Typed,
     /// A synonym of the words in `of`.
     Synonym { of: String },
+    /// One word of `of`, a synonym entry of several words, on its own.
+    WordOf { of: String },
 }
 
 /// One word or phrase searched in one field, kept so that a hit's score can
@@ -198,8 +200,9 @@ impl Compiler<'_> {
                 // document that speaks of the thing in other words ("sleep"
                 // rather than "sleeping pills") is still found.
                 if !negated {
+                    let entry = words.join(" ");
                     for word in &words {
-                        if let Some(query) = self.loose(word) {
+                        if let Some(query) = self.loose(word, &entry) {
                             out.push((TantivyOccur::Should, query));
                         }
                     }
@@ -330,16 +333,19 @@ impl Compiler<'_> {
         }
     }
 
-    /// One word of a synonym entry of several words, searched on its own
-    /// at [`LOOSE_WORD_WEIGHT`].
-    fn loose(&mut self, word: &str) -> Option<Box<dyn Query>> {
+    /// One word of `entry`, a synonym entry of several words, searched on
+    /// its own at [`LOOSE_WORD_WEIGHT`].
+    fn loose(&mut self, word: &str, entry: &str) -> Option<Box<dyn Query>> {
         let terms = self.terms(word);
         if terms.is_empty() {
             return None;
         }
         let concept = self.next_concept();
         self.highlight(&terms, false, LOOSE_WORD_WEIGHT, concept, 0);
-        let query = self.across_fields(&terms, Some((Origin::Typed, LOOSE_WORD_WEIGHT)));
+        let origin = Origin::WordOf {
+            of: entry.to_string(),
+        };
+        let query = self.across_fields(&terms, Some((origin, LOOSE_WORD_WEIGHT)));
         Some(Box::new(BoostQuery::new(query, LOOSE_WORD_WEIGHT)))
     }
 

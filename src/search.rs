@@ -150,6 +150,7 @@ fn explain(
             let score = scorer.score();
             let via = match &part.origin {
                 query::Origin::Synonym { of } => Some(format!("synonym of {of}")),
+                query::Origin::WordOf { of } => Some(format!("a word of {of}")),
                 query::Origin::Typed => corrections
                     .iter()
                     .find(|(_, to)| *to == part.terms)

@@ -207,6 +207,17 @@ fn explain_names_the_words_fields_synonyms_and_corrections_that_scored() {
         "{matches}"
     );
 
+    let entry = kb.search_with("sleeping pills", &["--explain"]);
+    let matches = entry.hits[0].explanation.as_ref().unwrap()["matches"].clone();
+    assert!(
+        matches
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["terms"] == "pill" && m["via"] == "a word of sleeping pills"),
+        "{matches}"
+    );
+
     let output = kb.run(&["search", "--explain", "-n", "2", "Rivotril"]);
     assert_success(&output);
     let text = common::stdout(&output);
