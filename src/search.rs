@@ -18,8 +18,11 @@ use crate::spelling::{Correction, Speller};
 use crate::synonyms::Synonyms;
 use crate::syntax;
 
-/// How many of the best documents by BM25 are re-ranked by their passages.
-const RERANK_DEPTH: usize = 30;
+/// How many of the best documents by BM25 are re-ranked by their passages,
+/// or as many as are asked for if more: twice the ten shown by default. On
+/// 139,350 documents, 30 cost 0.2 ms more a question.
+const RERANK_DEPTH: usize = 20;
+
 /// How much the best passage's score adds to the document's.
 const PASSAGE_WEIGHT: f32 = 2.0;
 
