@@ -10,7 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
-use crate::doc::{Doc, Kind};
+use crate::doc::{self, Citation, Doc, Kind};
 use crate::error::{Error, Result};
 use crate::frontmatter;
 use crate::markdown;
@@ -343,12 +343,12 @@ pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
     }
     let stem = file_stem(&file.rel);
     let is_markdown = !file.rel.to_ascii_lowercase().ends_with(".txt");
-    let (meta, title, blocks) = if is_markdown {
+    let (meta, title, blocks, links) = if is_markdown {
         let (meta, body, _) =
             frontmatter::split(text).map_err(|err| fail(Some(err.line), err.message))?;
         let blocks = markdown::blocks(body);
         let title = meta.title.clone().or(blocks.leading_title.clone());
-        (meta, title, blocks.blocks)
+        (meta, title, blocks.blocks, blocks.links)
     } else {
         let (first, rest) = text
             .trim_start()
@@ -359,6 +359,7 @@ pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
             frontmatter::FrontMatter::default(),
             title,
             markdown::text_blocks(rest),
+            Vec::new(),
         )
     };
     let id = match meta.id {
@@ -389,6 +390,13 @@ pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
         source: meta.source,
         path: file.rel.clone(),
         body: blocks.join("\n\n"),
+        citations: links
+            .into_iter()
+            .filter_map(|(block, target)| {
+                let path = doc::resolve_link(&file.rel, &target)?;
+                (path != file.rel).then_some(Citation { block, path })
+            })
+            .collect(),
     })
 }
 

@@ -59,4 +59,78 @@ pub struct Doc {
     pub path: String,
     /// The body as blocks separated by blank lines; headings start with `#`.
     pub body: String,
+    /// The other corpus files the body's blocks link to.
+    pub citations: Vec<Citation>,
+}
+
+/// A block of a body that links to another file of the corpus: a note's
+/// passage citing the article it draws on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Citation {
+    /// Which block of [`Doc::body`] (split at blank lines) holds the link.
+    pub block: usize,
+    /// The linked file, as [`Doc::path`] names it.
+    pub path: String,
+}
+
+impl Citation {
+    /// `block path`, as the index stores it.
+    pub fn encode(&self) -> String {
+        format!("{} {}", self.block, self.path)
+    }
+
+    /// Reads what [`Citation::encode`] wrote.
+    pub fn decode(stored: &str) -> Option<Citation> {
+        let (block, path) = stored.split_once(' ')?;
+        Some(Citation {
+            block: block.parse().ok()?,
+            path: path.to_string(),
+        })
+    }
+}
+
+/// Where a relative link in the file at `from` (a path with `/`
+/// separators) leads, in the same form; `None` if it leaves the root.
+pub fn resolve_link(from: &str, target: &str) -> Option<String> {
+    let mut parts: Vec<&str> = from.split('/').collect();
+    parts.pop();
+    for part in target.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_resolve_from_the_linking_file() {
+        let note = "corpus/notes/clonazepam.md";
+        assert_eq!(
+            resolve_link(note, "../articles/what-is-clonazepam.md").as_deref(),
+            Some("corpus/articles/what-is-clonazepam.md")
+        );
+        assert_eq!(
+            resolve_link(note, "./glossary.md").as_deref(),
+            Some("corpus/notes/glossary.md")
+        );
+        assert_eq!(resolve_link("a.md", "../../b.md"), None);
+    }
+
+    #[test]
+    fn citations_read_back_as_stored() {
+        let citation = Citation {
+            block: 12,
+            path: "corpus/articles/a b.md".into(),
+        };
+        assert_eq!(Citation::decode(&citation.encode()), Some(citation));
+        assert_eq!(Citation::decode("x corpus/a.md"), None);
+    }
 }

@@ -15,7 +15,7 @@ use tantivy::{
 };
 
 use crate::analysis;
-use crate::doc::{Doc, Kind};
+use crate::doc::{Citation, Doc, Kind};
 use crate::error::{Error, Result};
 use crate::manifest::Manifest;
 
@@ -32,6 +32,8 @@ pub struct Fields {
     pub sources: Field,
     pub source: Field,
     pub path: Field,
+    /// Each [`Citation`], encoded.
+    pub citations: Field,
     /// Every word of the title, aliases and body as written (not stemmed),
     /// so that a misspelling can be matched to a real word.
     pub words: Field,
@@ -56,6 +58,7 @@ impl Fields {
         builder.add_text_field("sources", STRING | STORED);
         builder.add_text_field("source", STORED);
         builder.add_text_field("path", STORED);
+        builder.add_text_field("citations", STORED);
         let words = TextOptions::default().set_indexing_options(
             TextFieldIndexing::default()
                 .set_tokenizer(analysis::WORDS)
@@ -79,6 +82,7 @@ impl Fields {
             sources: field("sources")?,
             source: field("source")?,
             path: field("path")?,
+            citations: field("citations")?,
             words: field("words")?,
         })
     }
@@ -105,6 +109,9 @@ impl Fields {
             out.add_text(self.source, source);
         }
         out.add_text(self.path, &doc.path);
+        for citation in &doc.citations {
+            out.add_text(self.citations, citation.encode());
+        }
         out.add_text(self.words, &doc.title);
         for alias in &doc.aliases {
             out.add_text(self.words, alias);
@@ -139,6 +146,10 @@ impl Fields {
             source: Some(first(self.source)).filter(|source| !source.is_empty()),
             path: first(self.path),
             body: first(self.body),
+            citations: all(self.citations)
+                .iter()
+                .filter_map(|stored| Citation::decode(stored))
+                .collect(),
         }
     }
 }

@@ -13,6 +13,9 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 pub struct Blocks {
     pub leading_title: Option<String>,
     pub blocks: Vec<String>,
+    /// The relative Markdown files each block links to, as
+    /// (block index, link target without its `#fragment`).
+    pub links: Vec<(usize, String)>,
 }
 
 impl Blocks {
@@ -32,17 +35,35 @@ pub fn blocks(markdown: &str) -> Blocks {
     }
     builder.flush();
     let mut blocks = builder.blocks;
+    let mut links = builder.links;
     let leading_title = match blocks.first() {
         Some(first) if first.starts_with("# ") => Some(first[2..].trim().to_string()),
         _ => None,
     };
     if leading_title.is_some() {
         blocks.remove(0);
+        links.retain(|(block, _)| *block > 0);
+        for (block, _) in &mut links {
+            *block -= 1;
+        }
     }
     Blocks {
         leading_title,
         blocks,
+        links,
     }
+}
+
+/// A link's target when it is another file of the corpus: a relative
+/// Markdown or text path, without its `#fragment`.
+fn corpus_link(destination: &str) -> Option<&str> {
+    let path = destination.split('#').next().unwrap_or_default();
+    let lower = path.to_ascii_lowercase();
+    let relative = !path.is_empty() && !path.contains(':') && !path.starts_with('/');
+    let document = [".md", ".markdown", ".txt"]
+        .iter()
+        .any(|extension| lower.ends_with(extension));
+    (relative && document).then_some(path)
 }
 
 /// Splits plain text (a `.txt` file's body) into blocks at blank lines.
@@ -82,6 +103,9 @@ struct BlockBuilder {
     lists: Vec<Option<u64>>,
     /// Inside a list item, paragraphs join the item rather than end it.
     item_depth: usize,
+    links: Vec<(usize, String)>,
+    /// Links met in the block being built.
+    pending_links: Vec<String>,
 }
 
 impl BlockBuilder {
@@ -133,6 +157,11 @@ impl BlockBuilder {
                 self.current.push(' ')
             }
             Tag::Paragraph if self.item_depth > 0 => {}
+            Tag::Link { dest_url, .. } => {
+                if let Some(target) = corpus_link(&dest_url) {
+                    self.pending_links.push(target.to_string());
+                }
+            }
             Tag::Paragraph
             | Tag::CodeBlock(_)
             | Tag::BlockQuote(_)
@@ -183,8 +212,12 @@ impl BlockBuilder {
             while block.contains("\n\n") {
                 block = block.replace("\n\n", "\n");
             }
+            let index = self.blocks.len();
+            self.links
+                .extend(self.pending_links.drain(..).map(|target| (index, target)));
             self.blocks.push(block);
         }
+        self.pending_links.clear();
         self.current.clear();
         self.marker_len = 0;
     }
@@ -209,6 +242,18 @@ mod tests {
                 "- a",
                 "- b"
             ]
+        );
+    }
+
+    #[test]
+    fn links_to_corpus_files_are_kept_with_their_block() {
+        let md = "# Title\n\nSee [a](../articles/a.md#uses) and [web](https://x.org/b.md).\n\n\
+                  ## Uses\n\n- one ([b](b.md))\n- two\n";
+        let out = blocks(md);
+        assert_eq!(out.blocks[2], "- one (b)");
+        assert_eq!(
+            out.links,
+            vec![(0, "../articles/a.md".to_string()), (2, "b.md".to_string())]
         );
     }
 

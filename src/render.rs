@@ -154,10 +154,13 @@ impl Human {
         } else {
             "title or alias"
         };
-        let summary = format!(
+        let mut summary = format!(
             "why: {:.2} words in title, aliases and body + {:.2} {source}",
             why.text, why.bonus
         );
+        if let Some(citing) = &why.cited_by {
+            summary.push_str(&format!(" + {:.2} cited by {citing}", why.cited));
+        }
         write!(out, "{INDENT}")?;
         self.paint(out, DIM, &summary)?;
         writeln!(out)?;

@@ -26,6 +26,9 @@ const RERANK_DEPTH: usize = 20;
 /// How much the best passage's score adds to the document's.
 const PASSAGE_WEIGHT: f32 = 2.0;
 
+/// How much of a passage's score it lends to each document it cites.
+const CITATION_WEIGHT: f32 = 0.5;
+
 /// How much more a title or alias match counts than a passage match.
 const TITLE_PASSAGE_BOOST: f32 = 1.5;
 
@@ -101,7 +104,8 @@ pub struct Hit {
     pub explanation: Option<Explanation>,
 }
 
-/// How a hit's score was made: `score = text + PASSAGE_WEIGHT × max(passage, names)`.
+/// How a hit's score was made:
+/// `score = text + PASSAGE_WEIGHT × max(passage, names) + cited`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Explanation {
     /// BM25 of the question's words in the title, aliases and body.
@@ -112,6 +116,11 @@ pub struct Explanation {
     pub names: f32,
     /// What the passage or name added to `text`.
     pub bonus: f32,
+    /// What the best passage of another hit that cites this one lent it.
+    pub cited: f32,
+    /// The id of that hit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cited_by: Option<String>,
     /// Each searched word or phrase that matched, per field, best first.
     /// Per word, the best field counts fully and the others a fifth.
     pub matches: Vec<Contribution>,
@@ -276,6 +285,8 @@ pub fn search(
             (correction.from.clone(), terms.join(" "))
         })
         .collect();
+    // Per hit, the block of its best passage and that passage's score.
+    let mut best_blocks = Vec::with_capacity(top.len());
     for (score, address) in top {
         let doc = opened.doc(&searcher, address)?;
         let best = highlighter.best_passages(&doc.body, request.passages.max(1));
@@ -291,8 +302,14 @@ pub fn search(
             passage: best.score,
             names: named,
             bonus,
+            cited: 0.0,
+            cited_by: None,
             matches: explain(&searcher, &statistics, address, &compiled.parts, &corrected),
         });
+        best_blocks.push(best.block.map(|block| BestBlock {
+            block,
+            score: best.score,
+        }));
         results.hits.push(Hit {
             doc,
             score: score + bonus,
@@ -300,9 +317,55 @@ pub fn search(
             explanation,
         });
     }
+    lend_to_cited(&mut results.hits, &best_blocks);
     results.hits.sort_by(|a, b| b.score.total_cmp(&a.score));
     results.hits.truncate(request.limit);
     Ok(results)
+}
+
+/// A hit's best passage: which block of its body, and its score.
+struct BestBlock {
+    block: usize,
+    score: f32,
+}
+
+/// Raises each hit that another hit's best passage cites (links to), and
+/// whose own passages match, by [`CITATION_WEIGHT`] of that passage's
+/// score, taking the best of several citing hits. A note that answers with
+/// a sentence drawn from an article points to where the fuller answer is,
+/// as anchor text does for a web page: without this a short note outranks
+/// the passage it summarises.
+fn lend_to_cited(hits: &mut [Hit], best_blocks: &[Option<BestBlock>]) {
+    let mut lent = vec![(0.0f32, None::<usize>); hits.len()];
+    for (citing, hit) in hits.iter().enumerate() {
+        let Some(best) = &best_blocks[citing] else {
+            continue;
+        };
+        for citation in hit.doc.citations.iter().filter(|c| c.block == best.block) {
+            let cited = hits
+                .iter()
+                .position(|other| other.doc.path == citation.path)
+                .filter(|&cited| best_blocks[cited].is_some());
+            let Some(cited) = cited else {
+                continue;
+            };
+            let amount = CITATION_WEIGHT * best.score;
+            if amount > lent[cited].0 {
+                lent[cited] = (amount, Some(citing));
+            }
+        }
+    }
+    let citing_ids: Vec<Option<String>> = lent
+        .iter()
+        .map(|(_, citing)| citing.map(|citing| hits[citing].doc.id.clone()))
+        .collect();
+    for ((hit, (amount, _)), citing_id) in hits.iter_mut().zip(lent).zip(citing_ids) {
+        hit.score += amount;
+        if let Some(why) = &mut hit.explanation {
+            why.cited = amount;
+            why.cited_by = citing_id;
+        }
+    }
 }
 
 /// A question read, its misspellings corrected and compiled into a query.

@@ -40,6 +40,8 @@ const PASSAGE_K1: f32 = 1.2;
 pub struct BestPassages {
     /// How well the best passage answers the question: 0 when none matches.
     pub score: f32,
+    /// Which block of the body the best passage is, when one matches.
+    pub block: Option<usize>,
     pub excerpts: Vec<Excerpt>,
 }
 
@@ -48,13 +50,15 @@ pub struct BestPassages {
 pub struct Passage<'a> {
     pub section: Option<&'a str>,
     pub text: &'a str,
+    /// Which block of the body this is, counting headings.
+    pub block: usize,
 }
 
 /// Splits a stored body into passages.
 pub fn passages(body: &str) -> Vec<Passage<'_>> {
     let mut section = None;
     let mut out = Vec::new();
-    for block in body.split("\n\n") {
+    for (index, block) in body.split("\n\n").enumerate() {
         let block = block.trim();
         if block.starts_with('#') {
             let heading = block.trim_start_matches('#').trim();
@@ -63,6 +67,7 @@ pub fn passages(body: &str) -> Vec<Passage<'_>> {
             out.push(Passage {
                 section,
                 text: block,
+                block: index,
             });
         }
     }
@@ -144,10 +149,11 @@ impl Highlighter {
                 let score = self.score(&matches) + 0.25 * self.score(&in_heading);
                 (score, order, matches)
             })
-            .filter(|(score, _, _)| *score > 0.0)
+            .filter(|(score, ..)| *score > 0.0)
             .collect();
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let score = scored.first().map_or(0.0, |best| best.0);
+        let block = scored.first().map(|best| passages[best.1].block);
         let mut excerpts: Vec<Excerpt> = scored
             .into_iter()
             .take(count)
@@ -158,7 +164,11 @@ impl Highlighter {
                 excerpts.push(self.cut(lead, &[]));
             }
         }
-        BestPassages { score, excerpts }
+        BestPassages {
+            score,
+            block,
+            excerpts,
+        }
     }
 
     /// How well a short text (a title, an alias) answers the question.

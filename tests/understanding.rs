@@ -136,11 +136,15 @@ fn misspelt_words_are_corrected_ranked_and_highlighted() {
         ("restles legs", "restless legs", "restless-legs-syndrome"),
         ("siezures", "seizures", "seizure-disorders-and-epilepsy"),
         // One edit away, in the first letter.
-        ("clonopin", "klonopin", "clonazepam"),
+        ("clonopin", "klonopin", "klonopin-medical-uses"),
     ] {
         let results = kb.search(typo);
         assert_eq!(results.suggestion.as_deref(), Some(corrected), "{typo}");
         assert_eq!(results.hits[0].id, expected, "{typo}");
+        // Ranked as the question spelt right is.
+        let right: Vec<String> = kb.ids(corrected);
+        let typed: Vec<&str> = results.hits.iter().map(|hit| hit.id.as_str()).collect();
+        assert_eq!(typed, right, "{typo}");
         assert!(results.hits.len() >= 2, "{typo}");
         assert!(
             results.hits[0].score > results.hits[results.hits.len() - 1].score,
@@ -179,7 +183,9 @@ fn explain_names_the_words_fields_synonyms_and_corrections_that_scored() {
     let top = &results.hits[0];
     assert_eq!(top.id, "clonazepam");
     let why = top.explanation.as_ref().expect("an explanation per hit");
-    let total = why["text"].as_f64().unwrap() + why["bonus"].as_f64().unwrap();
+    let total = why["text"].as_f64().unwrap()
+        + why["bonus"].as_f64().unwrap()
+        + why["cited"].as_f64().unwrap();
     assert!((total - top.score).abs() < 1e-3, "{why} vs {}", top.score);
     let matches = why["matches"].as_array().unwrap();
     let typed = matches
@@ -224,4 +230,43 @@ fn explain_names_the_words_fields_synonyms_and_corrections_that_scored() {
     assert!(text.contains("why: "), "{text}");
     assert!(text.contains("rivotril in aliases"), "{text}");
     assert!(text.contains("(synonym of Rivotril)"), "{text}");
+}
+
+#[test]
+fn a_note_that_cites_an_article_for_its_answer_lifts_that_article() {
+    let kb = TestKb::new();
+    let filler = "Wombats dig long burrows and sleep through the day.\n\n";
+    // Other documents make moxidectin a rare, telling word.
+    for n in 0..8 {
+        kb.note(
+            &format!("other-{n}"),
+            "Other",
+            &[],
+            "Wombats graze on grasses at night.",
+        );
+    }
+    for id in ["wombat-care", "wombat-diet"] {
+        kb.write(
+            &format!("articles/{id}.md"),
+            format!("# {id}\n\n{filler}Mange in wombats is treated with moxidectin poured along the back.\n"),
+        );
+    }
+    kb.note(
+        "mange",
+        "Mange",
+        &[],
+        "Moxidectin treats mange ([Wombat care](../articles/wombat-care.md#treatment)).",
+    );
+    let results = kb.search_with("moxidectin", &["--explain"]);
+    let ids: Vec<&str> = results.hits.iter().map(|hit| hit.id.as_str()).collect();
+    // The two articles say the same; only the one the note cites is lifted,
+    // above the note that summarises it.
+    assert_eq!(ids, ["wombat-care", "mange", "wombat-diet"]);
+    let why = results.hits[0].explanation.as_ref().unwrap();
+    assert_eq!(why["cited_by"], "mange");
+    assert!(why["cited"].as_f64().unwrap() > 0.0, "{why}");
+    assert!(results.hits[2].explanation.as_ref().unwrap()["cited_by"].is_null());
+
+    let human = stdout(&kb.run(&["search", "--explain", "moxidectin"]));
+    assert!(human.contains("cited by mange"), "{human}");
 }
