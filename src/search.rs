@@ -26,7 +26,8 @@ const RERANK_DEPTH: usize = 20;
 /// How much the best passage's score adds to the document's.
 const PASSAGE_WEIGHT: f32 = 2.0;
 
-/// How much of a passage's score it lends to each document it cites.
+/// How much of a passage's score it lends to each document it cites
+/// (at most this much of the cited document's own best passage).
 const CITATION_WEIGHT: f32 = 0.5;
 
 /// How much more a title or alias match counts than a passage match.
@@ -330,11 +331,12 @@ struct BestBlock {
 }
 
 /// Raises each hit that another hit's best passage cites (links to), and
-/// whose own passages match, by [`CITATION_WEIGHT`] of that passage's
-/// score, taking the best of several citing hits. A note that answers with
-/// a sentence drawn from an article points to where the fuller answer is,
-/// as anchor text does for a web page: without this a short note outranks
-/// the passage it summarises.
+/// whose own passages match, by [`CITATION_WEIGHT`] of the lesser of the
+/// two best passages' scores, taking the best of several citing hits. A
+/// note that answers with a sentence drawn from an article points to where
+/// the fuller answer is, as anchor text does for a web page: without this
+/// a short note outranks the passage it summarises. The cap keeps a strong
+/// citing passage from lifting a document that barely matches.
 fn lend_to_cited(hits: &mut [Hit], best_blocks: &[Option<BestBlock>]) {
     let mut lent = vec![(0.0f32, None::<usize>); hits.len()];
     for (citing, hit) in hits.iter().enumerate() {
@@ -344,12 +346,13 @@ fn lend_to_cited(hits: &mut [Hit], best_blocks: &[Option<BestBlock>]) {
         for citation in hit.doc.citations.iter().filter(|c| c.block == best.block) {
             let cited = hits
                 .iter()
-                .position(|other| other.doc.path == citation.path)
-                .filter(|&cited| best_blocks[cited].is_some());
-            let Some(cited) = cited else {
+                .position(|other| other.doc.path == citation.path);
+            let Some((cited, own)) =
+                cited.and_then(|cited| Some((cited, best_blocks[cited].as_ref()?)))
+            else {
                 continue;
             };
-            let amount = CITATION_WEIGHT * best.score;
+            let amount = CITATION_WEIGHT * best.score.min(own.score);
             if amount > lent[cited].0 {
                 lent[cited] = (amount, Some(citing));
             }
