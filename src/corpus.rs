@@ -476,6 +476,7 @@ mod tests {
             ("b/.hidden.md", "x"),
             ("b/three.markdown", "x"),
             ("c/d/e/four.md", "x"),
+            ("c-d.md", "x"),
             ("z.txt", "x"),
             ("synonyms.txt", "a, b"),
         ] {
@@ -493,7 +494,14 @@ mod tests {
             (files, scan.folders, skipped)
         };
         let one = summary(corpus.scan().unwrap());
-        assert_eq!(one.0.len(), 6, "{:?}", one.0);
+        assert_eq!(one.0.len(), 7, "{:?}", one.0);
+        // Updates pair the walk with the file list by this order.
+        assert!(
+            one.0
+                .is_sorted_by(|a, b| crate::manifest::walk_order(a, b).is_lt()),
+            "{:?}",
+            one.0
+        );
         for threads in [2, 3, 8] {
             assert_eq!(summary(corpus.scan_on(threads).unwrap()), one);
         }

@@ -15,6 +15,8 @@
 //! files, and an update reads and writes the list whole: as JSON, that was
 //! most of an update's time.
 
+use std::fmt::Write;
+
 use crate::corpus::SourceFile;
 use crate::manifest::{FileRecord, Outcome};
 
@@ -28,10 +30,8 @@ pub fn to_text(files: &[FileRecord]) -> String {
     out.push('\n');
     for file in files {
         push_escaped(&mut out, &file.path);
-        out.push('\t');
-        out.push_str(&file.size.to_string());
-        out.push('\t');
-        out.push_str(&file.modified_ns.to_string());
+        // Written in place: a large corpus has hundreds of thousands of lines.
+        let _ = write!(out, "\t{}\t{}", file.size, file.modified_ns);
         match &file.outcome {
             Outcome::Indexed { id } => {
                 out.push_str("\tindexed\t");

@@ -116,13 +116,14 @@ impl KnowledgeBase {
         let lock = self.index.try_lock()?.ok_or_else(|| Error::IndexBusy {
             path: self.index.path().to_path_buf(),
         })?;
+        let started = Instant::now();
         let scan = corpus.scan_parallel()?;
         let previous = if full {
             None
         } else {
             self.open_current().ok().flatten()
         };
-        build_locked(&lock, &corpus, scan, previous.as_ref(), progress)
+        build_locked(&lock, &corpus, scan, previous.as_ref(), started, progress)
     }
 
     /// The synonyms for searching `opened`: the corpus's synonyms file and
@@ -211,9 +212,10 @@ impl KnowledgeBase {
                 (Err(err), None) => return Err(err),
             };
             let (lock, usable) = lock;
-            let built = corpus
-                .scan()
-                .and_then(|scan| build_locked(&lock, &corpus, scan, usable.as_ref(), &|_, _| {}));
+            let started = Instant::now();
+            let built = corpus.scan().and_then(|scan| {
+                build_locked(&lock, &corpus, scan, usable.as_ref(), started, &|_, _| {})
+            });
             match built {
                 Ok(report) => {
                     drop(lock);
@@ -293,15 +295,16 @@ fn staleness(opened: &Opened, corpus: &Corpus) -> Result<Option<String>> {
 }
 
 /// Writes a new index generation: an update of `previous` when there is one
-/// built from this corpus in this format, else a full build.
+/// built from this corpus in this format, else a full build. `started` is
+/// when the walk of the corpus began, so that reports count it.
 fn build_locked(
     lock: &BuildLock,
     corpus: &Corpus,
     scan: Scan,
     previous: Option<&Opened>,
+    started: Instant,
     progress: Progress<'_>,
 ) -> Result<BuildReport> {
-    let started = Instant::now();
     let updatable = previous.filter(|previous| {
         previous.manifest.schema_version == SCHEMA_VERSION
             && previous.manifest.corpus == corpus.dir()
@@ -407,31 +410,6 @@ fn update(
             records,
         )));
     }
-    let touched: HashSet<&str> = changes
-        .changed
-        .iter()
-        .map(|file| file.rel.as_str())
-        .chain(changes.removed.iter().map(|record| record.path.as_str()))
-        .collect();
-    let untouched = || {
-        records
-            .iter()
-            .filter(|r| !touched.contains(r.path.as_str()))
-    };
-    let taken: HashSet<&str> = untouched()
-        .filter_map(|record| match &record.outcome {
-            Outcome::Indexed { id } => Some(id.as_str()),
-            _ => None,
-        })
-        .collect();
-    // A file left out as a duplicate whose id's holder changed might now win.
-    let holder_touched = untouched().any(|record| match &record.outcome {
-        Outcome::Duplicate { id, .. } => !taken.contains(id.as_str()),
-        _ => false,
-    });
-    if holder_touched {
-        return Ok(None);
-    }
     let to_read: Vec<&SourceFile> = changes
         .added
         .iter()
@@ -444,43 +422,76 @@ fn update(
         loaded.insert(file.rel.as_str(), outcome);
         Ok::<(), Error>(())
     })?;
+    // Ids that must not be held by a file left as it was: those of the new
+    // documents, and those of files left out as duplicates (whose holder
+    // may have changed, so that one of them might now win).
+    let untouched = || {
+        records
+            .iter()
+            .zip(&changes.touched)
+            .filter(|(_, &touched)| !touched)
+            .map(|(record, _)| record)
+    };
     let mut new_ids: HashSet<&str> = HashSet::new();
     for doc in loaded.values().flatten() {
-        if taken.contains(doc.id.as_str()) || !new_ids.insert(&doc.id) {
+        if !new_ids.insert(&doc.id) {
             return Ok(None);
         }
+    }
+    let duplicates: HashSet<&str> = untouched()
+        .filter_map(|record| match &record.outcome {
+            Outcome::Duplicate { id, .. } => Some(id.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut held: HashSet<&str> = HashSet::new();
+    for record in untouched() {
+        if let Outcome::Indexed { id } = &record.outcome {
+            if new_ids.contains(id.as_str()) {
+                return Ok(None);
+            }
+            if duplicates.contains(id.as_str()) {
+                held.insert(id);
+            }
+        }
+    }
+    if held.len() < duplicates.len() {
+        return Ok(None);
     }
 
     let staging = lock.stage()?;
     let mut writer = Writer::update_copy(&previous.dir, &staging.path)?;
     let mut documents = previous.manifest.documents;
     let mut drug_names = previous.manifest.drug_names.clone();
-    for record in records.iter().filter(|r| touched.contains(r.path.as_str())) {
+    for (record, _) in records
+        .iter()
+        .zip(&changes.touched)
+        .filter(|(_, &touched)| touched)
+    {
         if let Outcome::Indexed { id } = &record.outcome {
             writer.remove(id);
             drug_names.remove(id);
             documents -= 1;
         }
     }
-    let previous_records: HashMap<&str, &FileRecord> = records
-        .iter()
-        .map(|record| (record.path.as_str(), record))
-        .collect();
     let mut new_records = Vec::with_capacity(scan.files.len());
-    for file in &scan.files {
-        let outcome = match loaded.remove(file.rel.as_str()) {
-            Some(Ok(doc)) => {
-                writer.add(&doc)?;
-                documents += 1;
-                record_drug_names(&mut drug_names, &doc);
-                Outcome::Indexed { id: doc.id }
-            }
-            Some(Err(skip)) => Outcome::Skipped {
-                line: skip.line,
-                reason: skip.reason,
-            },
-            None => match previous_records.get(file.rel.as_str()) {
-                Some(record) => record.outcome.clone(),
+    for (file, before) in scan.files.iter().zip(&changes.before) {
+        let unchanged = before
+            .map(|index| &records[index])
+            .filter(|r| r.matches(file));
+        let outcome = match unchanged {
+            Some(record) => record.outcome.clone(),
+            None => match loaded.remove(file.rel.as_str()) {
+                Some(Ok(doc)) => {
+                    writer.add(&doc)?;
+                    documents += 1;
+                    record_drug_names(&mut drug_names, &doc);
+                    Outcome::Indexed { id: doc.id }
+                }
+                Some(Err(skip)) => Outcome::Skipped {
+                    line: skip.line,
+                    reason: skip.reason,
+                },
                 None => continue, // unreachable: every new file was read
             },
         };

@@ -10,7 +10,7 @@
 //! the corpus (see [`Manifest::check`]); a build reads the file list to
 //! re-index only what changed.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -99,6 +99,11 @@ pub struct Changes<'a> {
     pub added: Vec<&'a SourceFile>,
     pub changed: Vec<&'a SourceFile>,
     pub removed: Vec<&'a FileRecord>,
+    /// For each file of the walk, in order, the index of its record (the
+    /// file as it was), if it was there before.
+    pub before: Vec<Option<usize>>,
+    /// For each record, whether its file changed or went.
+    pub touched: Vec<bool>,
 }
 
 impl Changes<'_> {
@@ -132,26 +137,83 @@ impl Changes<'_> {
 
 /// Compares a walk of the corpus with the files an index was built from.
 pub fn changes<'a>(records: &'a [FileRecord], scan: &'a Scan) -> Changes<'a> {
-    let before: HashMap<&str, &FileRecord> = records
-        .iter()
-        .map(|record| (record.path.as_str(), record))
-        .collect();
-    let mut changes = Changes::default();
-    for file in &scan.files {
-        match before.get(file.rel.as_str()) {
+    let in_walk_order = |a: &str, b: &str| walk_order(a, b).is_lt();
+    let before = if records.is_sorted_by(|a, b| in_walk_order(&a.path, &b.path))
+        && scan
+            .files
+            .is_sorted_by(|a, b| in_walk_order(&a.rel, &b.rel))
+    {
+        matched_in_order(records, &scan.files)
+    } else {
+        matched_by_path(records, &scan.files)
+    };
+    let mut changes = Changes {
+        touched: vec![true; records.len()],
+        ..Changes::default()
+    };
+    for (file, record) in scan.files.iter().zip(&before) {
+        match *record {
             None => changes.added.push(file),
-            Some(record) if !record.matches(file) => changes.changed.push(file),
-            Some(_) => {}
+            Some(index) if !records[index].matches(file) => changes.changed.push(file),
+            Some(index) => changes.touched[index] = false,
         }
     }
-    if scan.files.len() - changes.added.len() < records.len() {
-        let now: HashSet<&str> = scan.files.iter().map(|file| file.rel.as_str()).collect();
-        changes.removed = records
-            .iter()
-            .filter(|record| !now.contains(record.path.as_str()))
-            .collect();
+    let mut present = vec![false; records.len()];
+    for index in before.iter().flatten() {
+        present[*index] = true;
     }
+    changes.removed = records
+        .iter()
+        .zip(&present)
+        .filter(|(_, &present)| !present)
+        .map(|(record, _)| record)
+        .collect();
+    changes.before = before;
     changes
+}
+
+/// The order of a walk of the corpus: folder by folder, each folder's
+/// entries by name, so `a/b` comes before `a-c`. That is the byte order
+/// with `/` below every other byte.
+pub fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let key = |byte: u8| if byte == b'/' { 0 } else { byte };
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    match a.iter().zip(b).position(|(x, y)| x != y) {
+        Some(at) => key(a[at]).cmp(&key(b[at])),
+        None => a.len().cmp(&b.len()),
+    }
+}
+
+/// Pairs files with records by a merge of two lists in walk order: no
+/// hashing of the hundreds of thousands of paths of a large corpus.
+fn matched_in_order(records: &[FileRecord], files: &[SourceFile]) -> Vec<Option<usize>> {
+    let mut matched = Vec::with_capacity(files.len());
+    let mut next = 0;
+    for file in files {
+        while next < records.len() && walk_order(&records[next].path, &file.rel).is_lt() {
+            next += 1;
+        }
+        if next < records.len() && records[next].path == file.rel {
+            matched.push(Some(next));
+            next += 1;
+        } else {
+            matched.push(None);
+        }
+    }
+    matched
+}
+
+/// Pairs files with records by path, whatever their order.
+fn matched_by_path(records: &[FileRecord], files: &[SourceFile]) -> Vec<Option<usize>> {
+    let by_path: HashMap<&str, usize> = records
+        .iter()
+        .enumerate()
+        .map(|(index, record)| (record.path.as_str(), index))
+        .collect();
+    files
+        .iter()
+        .map(|file| by_path.get(file.rel.as_str()).copied())
+        .collect()
 }
 
 impl Manifest {
@@ -270,4 +332,73 @@ fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(|err| Error::write(&path, err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(rel: &str, size: u64) -> SourceFile {
+        SourceFile {
+            path: PathBuf::from(rel),
+            rel: rel.to_string(),
+            size,
+            modified_ns: 1,
+        }
+    }
+
+    fn record(path: &str, size: u64) -> FileRecord {
+        FileRecord::new(
+            &file(path, size),
+            Outcome::Indexed {
+                id: path.replace('/', "-"),
+            },
+        )
+    }
+
+    fn scan(files: Vec<SourceFile>) -> Scan {
+        Scan {
+            files,
+            folders: Vec::new(),
+            skipped: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn walk_order_goes_folder_by_folder() {
+        let mut paths = vec!["c/a-c", "c/a/b", "c/a", "c/b.md", "c/a/a"];
+        paths.sort_by(|a, b| walk_order(a, b));
+        assert_eq!(paths, ["c/a", "c/a/a", "c/a/b", "c/a-c", "c/b.md"]);
+    }
+
+    #[test]
+    fn changes_are_the_same_in_walk_order_and_out_of_it() {
+        let records = vec![
+            record("c/a/b.md", 1),
+            record("c/a-c.md", 1),
+            record("c/gone.md", 1),
+            record("c/same.md", 1),
+        ];
+        let now = scan(vec![
+            file("c/a/b.md", 2),
+            file("c/a/new.md", 1),
+            file("c/a-c.md", 1),
+            file("c/same.md", 1),
+        ]);
+        let merged = changes(&records, &now);
+        let shuffled: Vec<FileRecord> = records.iter().rev().cloned().collect();
+        let hashed = changes(&shuffled, &now);
+        for found in [&merged, &hashed] {
+            let rels =
+                |files: &[&SourceFile]| files.iter().map(|f| f.rel.clone()).collect::<Vec<_>>();
+            assert_eq!(rels(&found.added), ["c/a/new.md"]);
+            assert_eq!(rels(&found.changed), ["c/a/b.md"]);
+            let removed: Vec<&str> = found.removed.iter().map(|r| r.path.as_str()).collect();
+            assert_eq!(removed, ["c/gone.md"]);
+        }
+        assert_eq!(merged.before, [Some(0), None, Some(1), Some(3)]);
+        assert_eq!(merged.touched, [true, false, true, false]);
+        assert_eq!(hashed.before, [Some(3), None, Some(2), Some(0)]);
+        assert_eq!(hashed.touched, [false, true, false, true]);
+    }
 }
