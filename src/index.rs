@@ -291,7 +291,10 @@ impl Writer {
     /// index is small: removed documents count in a segment's word
     /// statistics until it is merged, and on a small index the merge costs
     /// milliseconds. With [`token_totals`], an updated small index ranks
-    /// exactly as the same corpus built afresh.
+    /// exactly as the same corpus built afresh. In a large index, the small
+    /// segments that updates leave are merged into one, so that however many
+    /// updates it has seen, a search opens the segments of the full build
+    /// and one more.
     pub fn finish_compacted(self) -> Result<BTreeMap<String, u64>> {
         self.finish_with(true)
     }
@@ -302,9 +305,17 @@ impl Writer {
         self.writer.commit().map_err(fail)?;
         let segments = self.index.searchable_segment_metas().map_err(fail)?;
         let documents: usize = segments.iter().map(|meta| meta.max_doc() as usize).sum();
-        if compact && segments.len() > 1 && documents <= COMPACT_MAX_DOCUMENTS {
-            let ids: Vec<_> = segments.iter().map(|meta| meta.id()).collect();
-            self.writer.merge(&ids).wait().map_err(fail)?;
+        let small: Vec<_> = if documents <= COMPACT_MAX_DOCUMENTS {
+            segments.iter().map(|meta| meta.id()).collect()
+        } else {
+            segments
+                .iter()
+                .filter(|meta| meta.max_doc() as usize <= COMPACT_MAX_DOCUMENTS)
+                .map(|meta| meta.id())
+                .collect()
+        };
+        if compact && small.len() > 1 {
+            self.writer.merge(&small).wait().map_err(fail)?;
         }
         self.writer.wait_merging_threads().map_err(fail)?;
         token_totals(&self.index, &self.fields).map_err(fail)

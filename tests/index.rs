@@ -588,3 +588,39 @@ fn files_that_vanish_or_change_during_builds_are_handled_and_caught_up() {
     assert_eq!(kb.search("herons").total, flickers);
     assert_eq!(kb.search("gazelles").total, 200);
 }
+
+/// The segments of the index generation that `CURRENT` names.
+fn segment_count(index: &std::path::Path) -> usize {
+    let current = fs::read_to_string(index.join("CURRENT")).unwrap();
+    let meta = fs::read_to_string(index.join(current.trim()).join("meta.json")).unwrap();
+    let meta: serde_json::Value = serde_json::from_str(&meta).unwrap();
+    meta["segments"].as_array().unwrap().len()
+}
+
+#[test]
+fn updates_of_a_large_index_leave_one_small_segment_however_many_they_are() {
+    // Above 5,000 documents an update does not merge the whole index.
+    let kb = TestKb::new();
+    for n in 0..5_010 {
+        kb.write(
+            &format!("articles/{:02}/doc-{n}.txt", n / 100),
+            format!("Doc {n}\nWords for document {n}.\n"),
+        );
+    }
+    assert_success(&kb.run(&["index"]));
+    let built = segment_count(&kb.index);
+    for round in 0..4 {
+        let n = round * 100;
+        kb.write(
+            &format!("articles/{round:02}/doc-{n}.txt"),
+            format!("Doc {n}\nNow about quokkas, round {round}.\n"),
+        );
+        assert_success(&kb.run(&["index"]));
+        assert!(
+            segment_count(&kb.index) <= built + 1,
+            "round {round}: {} segments, {built} after the build",
+            segment_count(&kb.index)
+        );
+    }
+    assert_eq!(kb.ids("quokkas").len(), 4);
+}
