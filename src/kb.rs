@@ -422,9 +422,9 @@ fn update(
         loaded.insert(file.rel.as_str(), outcome);
         Ok::<(), Error>(())
     })?;
-    // Ids that must not be held by a file left as it was: those of the new
-    // documents, and those of files left out as duplicates (whose holder
-    // may have changed, so that one of them might now win).
+    // A full build decides when a new document's id is held by a file left
+    // as it was, or when an id that a file was left out for as a duplicate
+    // is no longer held by one (its holder changed: the duplicate might win).
     let untouched = || {
         records
             .iter()

@@ -13,7 +13,7 @@ use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
 pub struct Blocks {
     pub leading_title: Option<String>,
     pub blocks: Vec<String>,
-    /// The relative Markdown files each block links to, as
+    /// The other corpus files (Markdown or text) each block links to, as
     /// (block index, link target without its `#fragment`).
     pub links: Vec<(usize, String)>,
 }
