@@ -309,7 +309,8 @@ struct SearchArgs {
     facets: bool,
 
     /// Show why each document ranked where it did: the words, fields,
-    /// synonyms and corrections that scored, and the best passage's share.
+    /// synonyms and corrections that scored, the best passage's share, and
+    /// what a hit whose best passage links to it lent it.
     #[arg(long)]
     explain: bool,
 
