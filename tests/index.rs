@@ -218,16 +218,21 @@ fn an_update_hands_a_duplicate_id_to_the_file_left_when_its_holder_goes() {
     assert!(kb.ids("okapis").is_empty());
 }
 
-#[test]
-fn a_large_corpus_is_checked_by_folder_and_still_sees_new_and_removed_files() {
-    // Above 2,000 files a search compares folder times, not every file.
-    let kb = TestKb::new();
-    for n in 0..2_010 {
+/// `count` small text documents, `doc-N` in `articles/NN/`, 100 a folder.
+fn write_numbered_docs(kb: &TestKb, count: usize) {
+    for n in 0..count {
         kb.write(
             &format!("articles/{:02}/doc-{n}.txt", n / 100),
             format!("Doc {n}\nWords for document {n}.\n"),
         );
     }
+}
+
+#[test]
+fn a_large_corpus_is_checked_by_folder_and_still_sees_new_and_removed_files() {
+    // Above 2,000 files a search compares folder times, not every file.
+    let kb = TestKb::new();
+    write_numbered_docs(&kb, 2_010);
     assert_success(&kb.run(&["index"]));
     kb.write("articles/07/late.txt", "Late arrival\nAbout pangolins.\n");
     let output = kb.run(&["search", "--json", "pangolins"]);
@@ -601,12 +606,7 @@ fn segment_count(index: &std::path::Path) -> usize {
 fn updates_of_a_large_index_leave_one_small_segment_however_many_they_are() {
     // Above 5,000 documents an update does not merge the whole index.
     let kb = TestKb::new();
-    for n in 0..5_010 {
-        kb.write(
-            &format!("articles/{:02}/doc-{n}.txt", n / 100),
-            format!("Doc {n}\nWords for document {n}.\n"),
-        );
-    }
+    write_numbered_docs(&kb, 5_010);
     assert_success(&kb.run(&["index"]));
     let built = segment_count(&kb.index);
     for round in 0..4 {
