@@ -9,7 +9,7 @@
 //! ("GABA-A", "CBT-I") and is kept even when it is a stop word, so "GABA-A"
 //! is the phrase `gaba a` and does not also find "GABA-B".
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
@@ -17,12 +17,10 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
+use crate::lexicon::Recorder;
+
 /// The name the analyzer is registered under in every index.
 pub const ENGLISH: &str = "medkb_english";
-
-/// The name of the word analyzer: the English one without stop words and
-/// stemming, so the index keeps every word as written, for spelling.
-pub const WORDS: &str = "medkb_words";
 
 /// Tokens longer than this (in bytes) are dropped: they are never words.
 const MAX_TOKEN_BYTES: usize = 40;
@@ -56,24 +54,33 @@ pub fn is_question_word(word: &str) -> bool {
 
 /// Builds the English analyzer.
 pub fn english() -> TextAnalyzer {
-    english_over(WordTokenizer::default())
+    english_over(WordTokenizer::default(), CachedTerms::default())
+}
+
+/// The English analyzer of a build: [`english`], recording the words it
+/// sees as written (lower-cased and folded) into `words`, for spelling.
+pub fn english_recording(words: &Recorder) -> TextAnalyzer {
+    english_over(
+        WordTokenizer::default(),
+        CachedTerms {
+            recorder: Some(words.clone()),
+        },
+    )
 }
 
 /// The filters of [`english`] over one word of [`word_bounds`] taken whole:
 /// the same term as in its text, since every filter works on one word alone.
 fn english_word() -> TextAnalyzer {
-    english_over(RawTokenizer::default())
+    english_over(RawTokenizer::default(), CachedTerms::default())
 }
 
 /// The English filters over the words `tokenizer` finds.
-fn english_over<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
+fn english_over<T: Tokenizer>(tokenizer: T, terms: CachedTerms) -> TextAnalyzer {
     TextAnalyzer::builder(tokenizer)
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
-        .filter(stop_words())
-        .filter(Unhyphen)
-        .filter(CachedStemmer)
+        .filter(terms)
         .build()
 }
 
@@ -185,80 +192,140 @@ fn stop_words() -> StopWordFilter {
         .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new()))
 }
 
-/// Stems with Snowball English, remembering each word's stem: a text
-/// repeats its words, and stemming is most of the cost of analysis. Each
-/// clone of an analyzer (tantivy makes one per indexing thread) has its own
-/// memory, bounded by [`MAX_REMEMBERED_STEMS`].
-#[derive(Clone)]
-struct CachedStemmer;
+/// Drops stop words, strips the hyphen of a joined letter ([`Unhyphen`])
+/// and stems with Snowball English, remembering what became of each word:
+/// a text repeats its words, and this is most of the cost of analysis. Each
+/// clone of an analyzer (tantivy makes one per text field and segment being
+/// written) has its own memory, bounded by [`MAX_REMEMBERED`]. In a build it
+/// also counts the words it sees, for the [`crate::lexicon`]: one lookup
+/// serves both.
+#[derive(Clone, Default)]
+struct CachedTerms {
+    recorder: Option<Recorder>,
+}
 
-/// Words each analyzer remembers the stem of before it starts afresh. A
-/// build has one analyzer per text field and thread; 20,000 words keep the
-/// common ones at a few megabytes each.
-const MAX_REMEMBERED_STEMS: usize = 20_000;
+/// Words each analyzer remembers before it starts afresh. A build has one
+/// analyzer per text field and thread; 20,000 words keep the common ones at
+/// a few megabytes each.
+const MAX_REMEMBERED: usize = 20_000;
 
-impl TokenFilter for CachedStemmer {
-    type Tokenizer<T: Tokenizer> = CachedStemmerFilter<T>;
+/// What the filters made of a word, and how often it has been seen since
+/// the analyzer last started afresh.
+struct Remembered {
+    /// `None` for a stop word.
+    term: Option<String>,
+    seen: u64,
+}
 
-    fn transform<T: Tokenizer>(self, inner: T) -> CachedStemmerFilter<T> {
-        CachedStemmerFilter {
+impl TokenFilter for CachedTerms {
+    type Tokenizer<T: Tokenizer> = CachedTermsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> CachedTermsFilter<T> {
+        CachedTermsFilter {
             inner,
-            stemmer: TextAnalyzer::builder(RawTokenizer::default())
+            terms: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(stop_words())
+                .filter(Unhyphen)
                 .filter(Stemmer::new(Language::English))
                 .build(),
-            stems: HashMap::new(),
+            remembered: HashMap::default(),
+            recorder: self.recorder,
         }
     }
 }
 
-#[derive(Clone)]
-struct CachedStemmerFilter<T> {
+struct CachedTermsFilter<T> {
     inner: T,
-    stemmer: TextAnalyzer,
-    stems: HashMap<String, String>,
+    /// The filters, for one word not yet remembered.
+    terms: TextAnalyzer,
+    remembered: HashMap<String, Remembered>,
+    recorder: Option<Recorder>,
 }
 
-impl<T: Tokenizer> Tokenizer for CachedStemmerFilter<T> {
-    type TokenStream<'a> = CachedStemmerStream<'a, T::TokenStream<'a>>;
+impl<T> CachedTermsFilter<T> {
+    /// Forgets every word, first handing their counts to the recorder.
+    fn forget(&mut self) {
+        match &self.recorder {
+            Some(recorder) => recorder.add(
+                self.remembered
+                    .drain()
+                    .map(|(word, remembered)| (word, remembered.seen)),
+            ),
+            None => self.remembered.clear(),
+        }
+    }
+}
+
+/// A copy starts afresh: what the original saw is the original's to count.
+impl<T: Clone> Clone for CachedTermsFilter<T> {
+    fn clone(&self) -> Self {
+        CachedTermsFilter {
+            inner: self.inner.clone(),
+            terms: self.terms.clone(),
+            remembered: HashMap::default(),
+            recorder: self.recorder.clone(),
+        }
+    }
+}
+
+/// tantivy drops a segment's analyzers once the segment is written, before
+/// a commit returns, so every count reaches the recorder by then.
+impl<T> Drop for CachedTermsFilter<T> {
+    fn drop(&mut self) {
+        self.forget();
+    }
+}
+
+impl<T: Tokenizer> Tokenizer for CachedTermsFilter<T> {
+    type TokenStream<'a> = CachedTermsStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        if self.stems.len() >= MAX_REMEMBERED_STEMS {
-            self.stems.clear();
+        if self.remembered.len() >= MAX_REMEMBERED {
+            self.forget();
         }
-        CachedStemmerStream {
+        CachedTermsStream {
             tail: self.inner.token_stream(text),
-            stemmer: &mut self.stemmer,
-            stems: &mut self.stems,
+            terms: &mut self.terms,
+            remembered: &mut self.remembered,
         }
     }
 }
 
-struct CachedStemmerStream<'a, T> {
+struct CachedTermsStream<'a, T> {
     tail: T,
-    stemmer: &'a mut TextAnalyzer,
-    stems: &'a mut HashMap<String, String>,
+    terms: &'a mut TextAnalyzer,
+    remembered: &'a mut HashMap<String, Remembered>,
 }
 
-impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
+impl<T: TokenStream> TokenStream for CachedTermsStream<'_, T> {
     fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
-        }
-        let token = self.tail.token_mut();
-        match self.stems.get(&token.text) {
-            Some(stem) => token.text.clone_from(stem),
-            None => {
-                let stem = {
-                    let mut stream = self.stemmer.token_stream(&token.text);
-                    stream.next().map(|stemmed| stemmed.text.clone())
-                };
-                if let Some(stem) = stem {
-                    let word = std::mem::replace(&mut token.text, stem.clone());
-                    self.stems.insert(word, stem);
+        loop {
+            if !self.tail.advance() {
+                return false;
+            }
+            let token = self.tail.token_mut();
+            let term = match self.remembered.get_mut(&token.text) {
+                Some(remembered) => {
+                    remembered.seen += 1;
+                    remembered.term.as_ref()
                 }
+                None => {
+                    let term = {
+                        let mut stream = self.terms.token_stream(&token.text);
+                        stream.next().map(|term| term.text.clone())
+                    };
+                    let remembered = self
+                        .remembered
+                        .entry(token.text.clone())
+                        .or_insert(Remembered { term, seen: 1 });
+                    remembered.term.as_ref()
+                }
+            };
+            if let Some(term) = term {
+                token.text.clone_from(term);
+                return true;
             }
         }
-        true
     }
 
     fn token(&self) -> &tantivy::tokenizer::Token {
@@ -270,7 +337,8 @@ impl<T: TokenStream> TokenStream for CachedStemmerStream<'_, T> {
     }
 }
 
-/// Builds the word analyzer: tokens as written, lower-cased and folded.
+/// Builds the word analyzer: tokens as written, lower-cased and folded, as
+/// the [`crate::lexicon`] holds them.
 pub fn words() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
@@ -279,11 +347,18 @@ pub fn words() -> TextAnalyzer {
         .build()
 }
 
-/// Registers the analyzers with an index. tantivy does not save custom
-/// analyzers with the index, so this runs every time one is created or opened.
+/// Registers the analyzer with an index. tantivy does not save custom
+/// analyzers with the index, so this runs every time one is opened.
 pub fn register(index: &Index) {
     index.tokenizers().register(ENGLISH, english());
-    index.tokenizers().register(WORDS, words());
+}
+
+/// Registers the analyzer of a build with an index being written, recording
+/// its words into `words`.
+pub fn register_recording(index: &Index, words: &Recorder) {
+    index
+        .tokenizers()
+        .register(ENGLISH, english_recording(words));
 }
 
 /// Analyses `text` into its tokens.
@@ -317,7 +392,7 @@ impl Default for CachedAnalyzer {
     fn default() -> CachedAnalyzer {
         CachedAnalyzer {
             analyzer: english_word(),
-            terms: HashMap::new(),
+            terms: HashMap::default(),
         }
     }
 }
@@ -326,7 +401,7 @@ impl CachedAnalyzer {
     /// The term `word` (one word of [`word_bounds`]) is indexed under, or
     /// `None` when the analyzer drops it (a stop word, an over-long token).
     pub fn term(&mut self, word: &str) -> Option<&str> {
-        if self.terms.len() >= MAX_REMEMBERED_STEMS && !self.terms.contains_key(word) {
+        if self.terms.len() >= MAX_REMEMBERED && !self.terms.contains_key(word) {
             self.terms.clear();
         }
         if !self.terms.contains_key(word) {

@@ -6,18 +6,22 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use tantivy::directory::error::OpenReadError;
+use tantivy::directory::Directory;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, STORED, STRING,
 };
 use tantivy::{
-    DocAddress, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher,
-    TantivyDocument,
+    DocAddress, DocSet, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher,
+    TantivyDocument, Term, TERMINATED,
 };
 
 use crate::analysis;
 use crate::doc::{Citation, Doc, Kind};
 use crate::error::{Error, Result};
+use crate::lexicon::{self, Lexicon, Recorder};
 use crate::manifest::Manifest;
+use crate::published::Published;
 
 /// The fields of the schema, looked up once.
 #[derive(Debug, Clone, Copy)]
@@ -34,9 +38,6 @@ pub struct Fields {
     pub path: Field,
     /// Each [`Citation`], encoded.
     pub citations: Field,
-    /// Every word of the title, aliases and body as written (not stemmed),
-    /// so that a misspelling can be matched to a real word.
-    pub words: Field,
 }
 
 impl Fields {
@@ -59,12 +60,6 @@ impl Fields {
         builder.add_text_field("source", STORED);
         builder.add_text_field("path", STORED);
         builder.add_text_field("citations", STORED);
-        let words = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(analysis::WORDS)
-                .set_index_option(IndexRecordOption::Basic),
-        );
-        builder.add_text_field("words", words);
         builder.build()
     }
 
@@ -83,7 +78,6 @@ impl Fields {
             source: field("source")?,
             path: field("path")?,
             citations: field("citations")?,
-            words: field("words")?,
         })
     }
 
@@ -112,11 +106,6 @@ impl Fields {
         for citation in &doc.citations {
             out.add_text(self.citations, citation.encode());
         }
-        out.add_text(self.words, &doc.title);
-        for alias in &doc.aliases {
-            out.add_text(self.words, alias);
-        }
-        out.add_text(self.words, &doc.body);
         out
     }
 
@@ -176,8 +165,9 @@ const UPDATE_HEAP: usize = 20 * 1024 * 1024;
 
 /// Files of a generation that belong to medkb or to a running writer, not to
 /// the index: an update writes its own.
-const NOT_COPIED: [&str; 5] = [
+const NOT_COPIED: [&str; 6] = [
     crate::manifest::FILE_NAME,
+    crate::lexicon::UPDATES_FILE_NAME,
     crate::manifest::FILES_FILE_NAME,
     crate::synonyms::COMPILED_FILE_NAME,
     ".tantivy-writer.lock",
@@ -194,6 +184,10 @@ pub struct Writer {
     index: Index,
     fields: Fields,
     writer: IndexWriter<TantivyDocument>,
+    /// The words of the documents added, for the lexicon.
+    words: Recorder,
+    /// The lexicon of the generation an update copies, which it adds to.
+    previous: Option<Lexicon>,
 }
 
 impl Writer {
@@ -212,6 +206,8 @@ impl Writer {
             .settings(settings)
             .create_in_dir(dir)
             .map_err(fail)?;
+        let words = Recorder::default();
+        analysis::register_recording(&index, &words);
         let threads = if documents < PARALLEL_BUILD_MIN_DOCUMENTS {
             1
         } else {
@@ -220,14 +216,14 @@ impl Writer {
         let writer = index
             .writer_with_num_threads(threads, threads * FULL_BUILD_HEAP_PER_THREAD)
             .map_err(fail)?;
-        Ok(Writer::new(dir, &index, writer))
+        Ok(Writer::new(dir, &index, writer, words, None))
     }
 
     /// A writer for a copy of the index generation `from`, in the empty
     /// folder `dir`. Segment files never change once written, so the copy
     /// shares them with `from` by hard links and costs almost nothing;
     /// where links are not possible, the files are copied.
-    pub fn update_copy(from: &Path, dir: &Path) -> Result<Writer> {
+    pub fn update_copy(from: &Path, dir: &Path, lexicon: Lexicon) -> Result<Writer> {
         let entries = fs::read_dir(from).map_err(|err| Error::read(from, err))?;
         for entry in entries {
             let entry = entry.map_err(|err| Error::read(from, err))?;
@@ -245,6 +241,8 @@ impl Writer {
         }
         let fail = |err| Error::tantivy(dir, err);
         let index = Index::open_in_dir(dir).map_err(fail)?;
+        let words = Recorder::default();
+        analysis::register_recording(&index, &words);
         if Fields::from_schema(&index.schema()).is_none() {
             return Err(Error::IndexDamaged {
                 path: from.to_path_buf(),
@@ -254,17 +252,26 @@ impl Writer {
         let writer = index
             .writer_with_num_threads(1, UPDATE_HEAP)
             .map_err(fail)?;
-        Ok(Writer::new(dir, &index, writer))
+        Ok(Writer::new(dir, &index, writer, words, Some(lexicon)))
     }
 
-    fn new(dir: &Path, index: &Index, writer: IndexWriter<TantivyDocument>) -> Writer {
-        analysis::register(index);
+    /// `index` must have its analyzer registered as recording into `words`
+    /// before `writer` is made: each indexing thread takes its copy then.
+    fn new(
+        dir: &Path,
+        index: &Index,
+        writer: IndexWriter<TantivyDocument>,
+        words: Recorder,
+        previous: Option<Lexicon>,
+    ) -> Writer {
         let fields = Fields::from_schema(&index.schema()).expect("checked: medkb's schema");
         Writer {
             dir: dir.to_path_buf(),
             index: index.clone(),
             fields,
             writer,
+            words,
+            previous,
         }
     }
 
@@ -281,8 +288,9 @@ impl Writer {
         self.writer.delete_term(term);
     }
 
-    /// Commits, and waits until merges are done, so that the folder is
-    /// complete when this returns. Returns the tokens in each text field.
+    /// Commits, saves the lexicon, and waits until merges are done, so that
+    /// the folder is complete when this returns. Returns the tokens in each
+    /// text field.
     pub fn finish(self) -> Result<BTreeMap<String, u64>> {
         self.finish_with(false)
     }
@@ -317,6 +325,7 @@ impl Writer {
         if compact && small.len() > 1 {
             self.writer.merge(&small).wait().map_err(fail)?;
         }
+        lexicon::save(&dir, self.words.take(), self.previous.as_ref())?;
         self.writer.wait_merging_threads().map_err(fail)?;
         token_totals(&self.index, &self.fields).map_err(fail)
     }
@@ -353,6 +362,8 @@ fn token_totals(index: &Index, fields: &Fields) -> tantivy::Result<BTreeMap<Stri
 /// An index opened for searching, with what it was built from.
 pub struct Opened {
     pub dir: PathBuf,
+    /// The generation's files, medkb's own as well as the index's.
+    files: Published,
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
@@ -386,9 +397,8 @@ impl Opened {
             reason,
         };
         let manifest = Manifest::load(dir)?;
-        let index = crate::published::Published::open(dir)
-            .and_then(Index::open)
-            .map_err(|err| damaged(err.to_string()))?;
+        let files = Published::open(dir).map_err(|err| damaged(err.to_string()))?;
+        let index = Index::open(files.clone()).map_err(|err| damaged(err.to_string()))?;
         let fields = Fields::from_schema(&index.schema())
             .ok_or_else(|| damaged("its schema is not medkb's".into()))?;
         analysis::register(&index);
@@ -399,6 +409,7 @@ impl Opened {
             .map_err(|err: tantivy::TantivyError| damaged(err.to_string()))?;
         Ok(Opened {
             dir: dir.to_path_buf(),
+            files,
             index,
             reader,
             fields,
@@ -408,6 +419,44 @@ impl Opened {
 
     pub fn searcher(&self) -> Searcher {
         self.reader.searcher()
+    }
+
+    /// Whether a document not since removed has `term`. tantivy's document
+    /// frequencies count removed documents until their segment is merged.
+    pub fn has_live(searcher: &Searcher, term: &Term) -> bool {
+        searcher.segment_readers().iter().any(|segment| {
+            let Ok(inverted) = segment.inverted_index(term.field()) else {
+                return false;
+            };
+            let Some(alive) = segment.alive_bitset() else {
+                return inverted.doc_freq(term).is_ok_and(|n| n > 0);
+            };
+            let Ok(Some(mut postings)) = inverted.read_postings(term, IndexRecordOption::Basic)
+            else {
+                return false;
+            };
+            while postings.doc() != TERMINATED {
+                if alive.is_alive(postings.doc()) {
+                    return true;
+                }
+                postings.advance();
+            }
+            false
+        })
+    }
+
+    /// Opens the lexicon of the index's words, for spelling.
+    pub fn lexicon(&self) -> Result<Lexicon> {
+        let damaged = |reason: String| Error::IndexDamaged {
+            path: self.dir.clone(),
+            reason,
+        };
+        let file = |name: &str| match self.files.open_read(Path::new(name)) {
+            Ok(file) => Ok(Some(file)),
+            Err(OpenReadError::FileDoesNotExist(_)) => Ok(None),
+            Err(err) => Err(std::io::Error::other(err.to_string())),
+        };
+        Lexicon::open(file).map_err(|err| damaged(err.to_string()))
     }
 
     /// Reads a stored document.

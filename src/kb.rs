@@ -15,6 +15,7 @@ use crate::doc::Doc;
 use crate::error::{Error, Result};
 use crate::file_list;
 use crate::index::{Opened, Writer};
+use crate::lexicon::Lexicon;
 use crate::manifest::{self, FileRecord, Manifest, Outcome, SCHEMA_VERSION};
 use crate::store::{BuildLock, IndexDir};
 use crate::synonyms::{self, Synonyms};
@@ -389,6 +390,10 @@ fn update(
     started: Instant,
     progress: Progress<'_>,
 ) -> Result<Option<BuildReport>> {
+    // A previous generation without a usable lexicon is rebuilt in full.
+    let Ok(lexicon) = Lexicon::read(&previous.dir) else {
+        return Ok(None);
+    };
     let changes = manifest::changes(records, scan);
     // A new synonyms file is compiled into a new generation too.
     let synonyms_changed =
@@ -460,7 +465,7 @@ fn update(
     }
 
     let staging = lock.stage()?;
-    let mut writer = Writer::update_copy(&previous.dir, &staging.path)?;
+    let mut writer = Writer::update_copy(&previous.dir, &staging.path, lexicon)?;
     let mut documents = previous.manifest.documents;
     let mut drug_names = previous.manifest.drug_names.clone();
     for (record, _) in records

@@ -32,6 +32,7 @@ pub mod import;
 pub mod index;
 pub mod init;
 pub mod kb;
+pub mod lexicon;
 pub mod manifest;
 pub mod markdown;
 pub mod progress;

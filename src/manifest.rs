@@ -23,7 +23,7 @@ use crate::file_list;
 
 /// Bump when the schema, the analyzer or the stored body format changes, so
 /// that indexes built by an older medkb are rebuilt rather than misread.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// The manifest's file name inside an index generation folder.
 pub const FILE_NAME: &str = "medkb-manifest.json";
@@ -326,7 +326,7 @@ fn parse<T: serde::de::DeserializeOwned>(dir: &Path, name: &str, bytes: &[u8]) -
     })
 }
 
-fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<()> {
     let path = dir.join(name);
     let mut file = fs::File::create(&path).map_err(|err| Error::write(&path, err))?;
     file.write_all(bytes)

@@ -196,7 +196,7 @@ pub fn search(
         drugs: request.drugs.clone(),
         tags: request.tags.clone(),
     };
-    let understood = understand(opened, &searcher, &request.query, &filters, synonyms);
+    let understood = understand(opened, &searcher, &request.query, &filters, synonyms)?;
     let mut results = SearchResults {
         query: request.query.clone(),
         total: 0,
@@ -386,25 +386,26 @@ fn understand(
     question: &str,
     filters: &Filters,
     synonyms: &Synonyms,
-) -> Understood {
+) -> Result<Understood> {
     let mut parsed = syntax::parse(question);
-    // A word is no typo when it is a synonym, or when another form of it
-    // is in the corpus ("addictive" and "addiction" share the stem "addict").
+    // A word is no typo when it is a stop word or a synonym, or when another
+    // form of it is in the corpus ("addictive" and "addiction" share the
+    // stem "addict").
     let analyzer = std::cell::RefCell::new(crate::analysis::english());
     let known = |word: &str| {
         let tokens = crate::analysis::tokens(&mut analyzer.borrow_mut(), word);
-        let [token] = tokens.as_slice() else {
-            return false;
+        let token = match tokens.as_slice() {
+            [] => return true,
+            [token] => token,
+            _ => return false,
         };
         synonyms.longest_match(&[token.term.as_str()]).is_some()
             || opened.searched_fields().iter().any(|&field| {
-                searcher
-                    .doc_freq(&Term::from_field_text(field, &token.term))
-                    .is_ok_and(|n| n > 0)
+                Opened::has_live(searcher, &Term::from_field_text(field, &token.term))
             })
     };
-    let mut speller = Speller::new(searcher, opened.fields.words, &known);
-    let corrections = speller.correct(&mut parsed.clauses);
+    let mut speller = Speller::new(opened, &known);
+    let corrections = speller.correct(&mut parsed.clauses)?;
     let suggestion =
         (!corrections.is_empty()).then(|| speller.correct_text(question, &mut Vec::new()));
     let compiled = query::compile(
@@ -414,26 +415,26 @@ fn understand(
         filters,
         synonyms,
     );
-    Understood {
+    Ok(Understood {
         truncated: parsed.truncated,
         suggestion,
         corrections,
         compiled,
-    }
+    })
 }
 
 /// A highlighter for the words `question` looks for, as [`search`] reads
 /// it (misspellings corrected, synonyms added), to mark them in a whole
 /// document. It marks nothing when the question has no searchable word.
-pub fn highlighter(opened: &Opened, question: &str, synonyms: &Synonyms) -> Highlighter {
+pub fn highlighter(opened: &Opened, question: &str, synonyms: &Synonyms) -> Result<Highlighter> {
     let searcher = opened.searcher();
-    let understood = understand(opened, &searcher, question, &Filters::default(), synonyms);
-    Highlighter::new(
+    let understood = understand(opened, &searcher, question, &Filters::default(), synonyms)?;
+    Ok(Highlighter::new(
         understood
             .compiled
             .map(|compiled| compiled.highlight)
             .unwrap_or_default(),
-    )
+    ))
 }
 
 /// The alternatives (each a list of terms) of each query word, the word as

@@ -8,7 +8,7 @@
 //! so a short word is not turned into a different real word. An edit is an
 //! insertion, deletion, substitution or swap of two neighbouring letters; a
 //! correction two edits away keeps the word's first letter.
-//! Candidates are read from the index's own dictionary of words as written
+//! Candidates are read from the [`Lexicon`] of the corpus's words as written
 //! (not stemmed), so suggestions are real words: "clonazapam" → "clonazepam".
 
 use std::collections::HashMap;
@@ -16,9 +16,12 @@ use std::collections::HashMap;
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Field;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::{Searcher, Term};
+use tantivy::Term;
 
 use crate::analysis;
+use crate::error::Result;
+use crate::index::Opened;
+use crate::lexicon::Lexicon;
 use crate::syntax::{Clause, Node, Scope};
 
 /// Words shorter than this are never corrected.
@@ -33,23 +36,24 @@ pub struct Correction {
 
 /// Finds corrections in the words of one index.
 pub struct Speller<'a> {
-    searcher: &'a Searcher,
-    field: Field,
+    opened: &'a Opened,
+    /// Opened on the first word that needs it: most questions have none.
+    lexicon: Option<Lexicon>,
+    /// Why the lexicon could not be opened, once it was needed.
+    failure: Option<crate::Error>,
     analyzer: TextAnalyzer,
-    /// Words that are not typos although the corpus lacks them (synonyms).
+    /// Whether a word is found in the index as it is now (or is a synonym
+    /// or a stop word), and so is no typo.
     known: &'a dyn Fn(&str) -> bool,
     cache: HashMap<String, Option<String>>,
 }
 
 impl<'a> Speller<'a> {
-    pub fn new(
-        searcher: &'a Searcher,
-        field: Field,
-        known: &'a dyn Fn(&str) -> bool,
-    ) -> Speller<'a> {
+    pub fn new(opened: &'a Opened, known: &'a dyn Fn(&str) -> bool) -> Speller<'a> {
         Speller {
-            searcher,
-            field,
+            opened,
+            lexicon: None,
+            failure: None,
             analyzer: analysis::words(),
             known,
             cache: HashMap::new(),
@@ -57,12 +61,16 @@ impl<'a> Speller<'a> {
     }
 
     /// Corrects the words of `clauses` in place and says what it changed.
-    pub fn correct(&mut self, clauses: &mut [Clause]) -> Vec<Correction> {
+    /// Fails when the index's lexicon is missing or damaged.
+    pub fn correct(&mut self, clauses: &mut [Clause]) -> Result<Vec<Correction>> {
         let mut corrections = Vec::new();
         for clause in clauses {
             self.correct_node(&mut clause.node, &mut corrections);
         }
-        corrections
+        match self.failure.take() {
+            Some(err) => Err(err),
+            None => Ok(corrections),
+        }
     }
 
     fn correct_node(&mut self, node: &mut Node, corrections: &mut Vec<Correction>) {
@@ -114,13 +122,19 @@ impl<'a> Speller<'a> {
         suggestion
     }
 
-    fn find(&self, word: &str) -> Option<String> {
+    fn find(&mut self, word: &str) -> Option<String> {
         let length = word.chars().count();
         if length < MIN_LENGTH || !word.chars().all(char::is_alphabetic) || (self.known)(word) {
             return None;
         }
-        let term = Term::from_field_text(self.field, word);
-        if self.searcher.doc_freq(&term).unwrap_or(0) > 0 {
+        if self.lexicon.is_none() && self.failure.is_none() {
+            match self.opened.lexicon() {
+                Ok(lexicon) => self.lexicon = Some(lexicon),
+                Err(err) => self.failure = Some(err),
+            }
+        }
+        let lexicon = self.lexicon.as_ref()?;
+        if lexicon.uses(word) > 0 {
             return None;
         }
         let allowed = if length >= 8 { 2 } else { 1 };
@@ -132,63 +146,53 @@ impl<'a> Speller<'a> {
         [(1, true), (1, false), (2, true)]
             .into_iter()
             .filter(|&(distance, _)| distance <= allowed)
-            .find_map(|(distance, keep_first)| self.closest(word, distance, keep_first))
-    }
-
-    /// The corpus word within `allowed` edits of `word` that is closest,
-    /// then used by most documents.
-    fn closest(&self, word: &str, allowed: usize, keep_first: bool) -> Option<String> {
-        let term = Term::from_field_text(self.field, word);
-        // A Levenshtein automaton (with swaps) walks only the part of the
-        // term dictionary within reach, however large the dictionary.
-        let automaton = FuzzyTermQuery::new(term, allowed as u8, true)
-            .automaton()
-            .ok()?;
-        // Keeping the first letter, as Lucene's spell checker does by
-        // default, walks only that letter's share of the dictionary.
-        let (from, to) = if keep_first {
-            let first = word.as_bytes()[..word.chars().next()?.len_utf8()].to_vec();
-            let mut after = first.clone();
-            *after.last_mut()? += 1;
-            (first, Some(after))
-        } else {
-            (Vec::new(), None)
-        };
-        // (distance, documents using the word) for each candidate
-        let mut candidates: HashMap<String, (usize, u64)> = HashMap::new();
-        for segment in self.searcher.segment_readers() {
-            let Ok(inverted) = segment.inverted_index(self.field) else {
-                continue;
-            };
-            let mut stream = inverted.terms().search(&automaton).ge(&from);
-            if let Some(to) = &to {
-                stream = stream.lt(to);
-            }
-            let Ok(mut stream) = stream.into_stream() else {
-                continue;
-            };
-            while stream.advance() {
-                let Ok(candidate) = std::str::from_utf8(stream.key()) else {
-                    continue;
-                };
-                let distance = strsim::osa_distance(word, candidate);
-                if distance <= allowed {
-                    let entry = candidates
-                        .entry(candidate.to_string())
-                        .or_insert((distance, 0));
-                    entry.1 += u64::from(stream.value().doc_freq);
-                }
-            }
-        }
-        candidates
-            .into_iter()
-            .min_by(|a, b| {
-                (a.1 .0, std::cmp::Reverse(a.1 .1), &a.0).cmp(&(
-                    b.1 .0,
-                    std::cmp::Reverse(b.1 .1),
-                    &b.0,
-                ))
+            .find_map(|(distance, keep_first)| {
+                closest(lexicon, self.known, word, distance, keep_first)
             })
-            .map(|(candidate, _)| candidate)
     }
+}
+
+/// The corpus word within `allowed` edits of `word` that is closest, then
+/// used most often, and still in the index (`known`).
+fn closest(
+    lexicon: &Lexicon,
+    known: &dyn Fn(&str) -> bool,
+    word: &str,
+    allowed: usize,
+    keep_first: bool,
+) -> Option<String> {
+    // Any field: the automaton matches the text alone.
+    let term = Term::from_field_text(Field::from_field_id(0), word);
+    // A Levenshtein automaton (with swaps) walks only the part of the
+    // term dictionary within reach, however large the dictionary.
+    let automaton = FuzzyTermQuery::new(term, allowed as u8, true)
+        .automaton()
+        .ok()?;
+    // Keeping the first letter, as Lucene's spell checker does by
+    // default, walks only that letter's share of the dictionary.
+    let (from, to) = if keep_first {
+        let first = word.as_bytes()[..word.chars().next()?.len_utf8()].to_vec();
+        let mut after = first.clone();
+        *after.last_mut()? += 1;
+        (first, Some(after))
+    } else {
+        (Vec::new(), None)
+    };
+    // (distance, uses, candidate)
+    let mut candidates: Vec<(usize, std::cmp::Reverse<u64>, String)> = lexicon
+        .within(&automaton, &from, to.as_deref())
+        .into_iter()
+        .map(|(candidate, uses)| {
+            let distance = strsim::osa_distance(word, &candidate);
+            (distance, std::cmp::Reverse(uses), candidate)
+        })
+        .filter(|&(distance, _, _)| distance <= allowed)
+        .collect();
+    candidates.sort_unstable();
+    // An update never removes a word from the lexicon, so a candidate
+    // may be a word no document uses any more.
+    candidates
+        .into_iter()
+        .map(|(_, _, candidate)| candidate)
+        .find(|candidate| known(candidate))
 }

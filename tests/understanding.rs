@@ -177,6 +177,62 @@ fn correct_and_short_words_are_never_corrected() {
 }
 
 #[test]
+fn corrections_follow_the_corpus_through_updates() {
+    let kb = TestKb::new();
+    kb.note("a", "Alpha", &[], "Tapirs sleep by day.");
+    assert_success(&kb.run(&["index"]));
+    assert_eq!(kb.search("zolpidm").suggestion, None);
+    // A word that only an update brought in is a correction, and is no
+    // typo itself.
+    let added = kb.note("b", "Beta", &[], "Zolpidem is a hypnotic.");
+    let output = kb.run(&["index"]);
+    assert_success(&output);
+    assert!(stdout(&output).contains("updated"), "{}", stdout(&output));
+    assert_eq!(kb.search("zolpidm").suggestion.as_deref(), Some("zolpidem"));
+    assert_eq!(kb.search("zolpidem").suggestion, None);
+    // Once no document uses it, it is never suggested.
+    std::fs::remove_file(added).unwrap();
+    assert_success(&kb.run(&["index"]));
+    let results = kb.search("zolpidm");
+    assert_eq!(results.suggestion, None);
+    assert!(results.hits.is_empty());
+}
+
+#[test]
+fn a_missing_or_damaged_lexicon_is_named_and_a_build_replaces_it() {
+    let kb = TestKb::new();
+    kb.note("a", "Alpha", &[], "Tapirs sleep by day.");
+    for damage in ["remove", "garble", "truncate"] {
+        assert_success(&kb.run(&["index"]));
+        let current = std::fs::read_to_string(kb.index.join("CURRENT")).unwrap();
+        let lexicon = kb.index.join(current.trim()).join("medkb-words.dict");
+        let bytes = std::fs::read(&lexicon).unwrap();
+        match damage {
+            "remove" => std::fs::remove_file(&lexicon).unwrap(),
+            "garble" => {
+                std::fs::write(&lexicon, bytes.iter().map(|b| b ^ 0x5a).collect::<Vec<_>>())
+                    .unwrap()
+            }
+            _ => std::fs::write(&lexicon, &bytes[..bytes.len() / 2]).unwrap(),
+        }
+        // A question with no typo does not need it.
+        assert_eq!(kb.ids("tapirs"), ["a"]);
+        let output = kb.run(&["search", "tapirz"]);
+        common::assert_failure(&output, 4, "medkb-words.dict");
+        let err = stderr(&output);
+        assert!(err.contains("medkb index"), "{damage}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{damage}: {err}");
+        let output = kb.run(&["index"]);
+        assert_success(&output);
+        assert_eq!(
+            kb.search("tapirz").suggestion.as_deref(),
+            Some("tapirs"),
+            "{damage}"
+        );
+    }
+}
+
+#[test]
 fn explain_names_the_words_fields_synonyms_and_corrections_that_scored() {
     let kb = TestKb::real();
     let results = kb.search_with("Rivotril", &["--explain"]);

@@ -404,7 +404,7 @@ impl App {
             None
         } else {
             let synonyms = self.synonyms(&opened)?;
-            Some(search::highlighter(&opened, question, &synonyms))
+            Some(search::highlighter(&opened, question, &synonyms)?)
         };
         let mut sources = Vec::new();
         for source in &doc.sources {
