@@ -473,32 +473,77 @@ impl Candidates {
 /// each run of letters and digits, except that a single letter or digit
 /// joined by a hyphen to the word before it ("GABA-A") takes in the hyphen.
 pub fn word_bounds(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut chars = text.char_indices();
-    // The two characters before the next one, to spot "word-X".
-    let mut behind = [' ', ' '];
+    // Byte by byte where the text is ASCII: this runs over every passage of
+    // every hit, and decoding each character was a sixth of a search.
+    let mut at = 0;
     std::iter::from_fn(move || {
-        let (start, first) = loop {
-            let (at, c) = chars.next()?;
-            if c.is_alphanumeric() {
-                break (at, c);
+        let start = loop {
+            if at >= text.len() {
+                return None;
             }
-            behind = [c, behind[0]];
-        };
-        let joined = behind[0] == '-' && behind[1].is_alphanumeric();
-        let (mut last, mut single) = (first, true);
-        let end = loop {
-            match chars.next() {
-                Some((at, c)) if !c.is_alphanumeric() => {
-                    behind = [c, last];
-                    break at;
-                }
-                Some((_, c)) => (last, single) = (c, false),
-                None => break text.len(),
+            let (is_word, len) = char_at(text, at);
+            if is_word {
+                break at;
             }
+            at += len;
         };
-        Some((if joined && single { start - 1 } else { start }, end))
+        at = start + char_at(text, start).1;
+        let single_end = at;
+        while at < text.len() {
+            let (is_word, len) = char_at(text, at);
+            if !is_word {
+                break;
+            }
+            at += len;
+        }
+        let joined = at == single_end
+            && start >= 1
+            && text.as_bytes()[start - 1] == b'-'
+            && text[..start - 1]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+        Some((if joined { start - 1 } else { start }, at))
     })
 }
+
+/// Whether the character at byte `at` of `text` is a letter or digit, and
+/// its length in bytes.
+#[inline(always)]
+fn char_at(text: &str, at: usize) -> (bool, usize) {
+    match BYTE_CLASS[usize::from(text.as_bytes()[at])] {
+        ByteClass::Word => (true, 1),
+        ByteClass::Other => (false, 1),
+        ByteClass::NotAscii => {
+            let c = text[at..].chars().next().unwrap_or(' ');
+            (c.is_alphanumeric(), c.len_utf8())
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum ByteClass {
+    /// An ASCII letter or digit.
+    Word,
+    /// Any other ASCII character.
+    Other,
+    /// Part of a character beyond ASCII, which must be decoded.
+    NotAscii,
+}
+
+const BYTE_CLASS: [ByteClass; 256] = {
+    let mut classes = [ByteClass::NotAscii; 256];
+    let mut byte = 0;
+    while byte < 128 {
+        classes[byte] = if (byte as u8).is_ascii_alphanumeric() {
+            ByteClass::Word
+        } else {
+            ByteClass::Other
+        };
+        byte += 1;
+    }
+    classes
+};
 
 #[cfg(test)]
 mod tests {
