@@ -603,6 +603,35 @@ fn segment_count(index: &std::path::Path) -> usize {
 }
 
 #[test]
+fn a_parallel_build_puts_the_words_of_every_thread_in_the_lexicon() {
+    let kb = TestKb::new();
+    write_numbered_docs(&kb, 5_010);
+    // Words spread over the corpus, so over both indexing threads and
+    // their segments.
+    let animals = [
+        "pangolin", "axolotl", "capybara", "narwhal", "okapi", "wombat",
+    ];
+    for (k, animal) in animals.iter().enumerate() {
+        kb.write(
+            &format!("articles/{:02}/animal-{k}.txt", k * 10),
+            format!("Animal {k}\nAbout the {animal}.\n"),
+        );
+    }
+    assert_success(&kb.run(&["index"]));
+    assert!(segment_count(&kb.index) > 1, "a parallel build");
+    let typos = [
+        "pangolim", "axolotk", "capybarq", "narwhak", "okapj", "wombah",
+    ];
+    for (typo, animal) in typos.into_iter().zip(animals) {
+        assert_eq!(
+            kb.search(typo).suggestion.as_deref(),
+            Some(animal),
+            "{typo}"
+        );
+    }
+}
+
+#[test]
 fn updates_of_a_large_index_leave_one_small_segment_however_many_they_are() {
     // Above 5,000 documents an update does not merge the whole index.
     let kb = TestKb::new();
