@@ -95,7 +95,7 @@ struct WordTokenizer {
 
 struct WordStream<'a> {
     text: &'a str,
-    bounds: Box<dyn Iterator<Item = (usize, usize)> + 'a>,
+    words: Words<'a>,
     token: &'a mut tantivy::tokenizer::Token,
 }
 
@@ -106,7 +106,7 @@ impl Tokenizer for WordTokenizer {
         self.token.reset();
         WordStream {
             text,
-            bounds: Box::new(word_bounds(text)),
+            words: Words::new(text),
             token: &mut self.token,
         }
     }
@@ -114,7 +114,7 @@ impl Tokenizer for WordTokenizer {
 
 impl TokenStream for WordStream<'_> {
     fn advance(&mut self) -> bool {
-        let Some((start, end)) = self.bounds.next() else {
+        let Some((_, start, end)) = self.words.next_word(None) else {
             return false;
         };
         self.token.text.clear();
@@ -426,12 +426,15 @@ impl CachedAnalyzer {
 pub struct Candidates {
     /// Kept beginnings, indexed by their first byte.
     beginnings: Vec<Vec<Vec<u8>>>,
+    /// Which first bytes, in either case, some beginning has.
+    first_bytes: [bool; 256],
 }
 
 impl Candidates {
     pub fn new<'a>(terms: impl IntoIterator<Item = &'a str>) -> Candidates {
         let mut candidates = Candidates {
             beginnings: vec![Vec::new(); 256],
+            first_bytes: [false; 256],
         };
         for term in terms {
             // "dying" → `die`: only a stem in "ie" may differ in two letters.
@@ -442,12 +445,21 @@ impl Candidates {
             let Some(&first) = beginning.first() else {
                 continue;
             };
+            candidates.first_bytes[usize::from(first)] = true;
+            candidates.first_bytes[usize::from(first.to_ascii_uppercase())] = true;
             let list = &mut candidates.beginnings[usize::from(first)];
             if !list.contains(&beginning) {
                 list.push(beginning);
             }
         }
         candidates
+    }
+
+    /// Whether an ASCII word beginning with `byte` might be analysed into
+    /// one of the terms: the quick half of [`Candidates::may_match`].
+    #[inline(always)]
+    fn may_begin(&self, byte: u8) -> bool {
+        self.first_bytes[usize::from(byte)]
     }
 
     /// Whether `word` might be analysed into one of the terms.
@@ -473,45 +485,92 @@ impl Candidates {
 /// each run of letters and digits, except that a single letter or digit
 /// joined by a hyphen to the word before it ("GABA-A") takes in the hyphen.
 pub fn word_bounds(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    // Byte by byte where the text is ASCII: this runs over every passage of
-    // every hit, and decoding each character was a sixth of a search.
-    let mut at = 0;
-    std::iter::from_fn(move || {
-        let start = loop {
-            if at >= text.len() {
-                return None;
-            }
-            let (is_word, len) = char_at(text, at);
-            if is_word {
-                break at;
-            }
-            at += len;
-        };
-        at = start + char_at(text, start).1;
-        let single_end = at;
-        while at < text.len() {
-            let (is_word, len) = char_at(text, at);
-            if !is_word {
-                break;
-            }
-            at += len;
-        }
-        let joined = at == single_end
-            && start >= 1
-            && text.as_bytes()[start - 1] == b'-'
-            && text[..start - 1]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric);
-        Some((if joined { start - 1 } else { start }, at))
-    })
+    let mut words = Words::new(text);
+    std::iter::from_fn(move || words.next_word(None).map(|(_, start, end)| (start, end)))
 }
 
-/// Whether the character at byte `at` of `text` is a letter or digit, and
-/// its length in bytes.
+/// The words of a text as [`word_bounds`] splits it, each with its position
+/// (counting every word, as the index does), optionally only those a
+/// [`Candidates`] may match.
+pub struct Words<'a> {
+    text: &'a str,
+    at: usize,
+    position: usize,
+}
+
+impl<'a> Words<'a> {
+    pub fn new(text: &'a str) -> Words<'a> {
+        Words {
+            text,
+            at: 0,
+            position: 0,
+        }
+    }
+
+    /// The next word `candidates` may match, as (position, start, end).
+    pub fn next_candidate(&mut self, candidates: &Candidates) -> Option<(usize, usize, usize)> {
+        self.next_word(Some(candidates))
+    }
+
+    // Byte by byte where the text is ASCII: this runs over every passage of
+    // every hit and over every text indexed. A word whose first letter no
+    // candidate begins with is only skipped over.
+    #[inline(always)]
+    fn next_word(&mut self, candidates: Option<&Candidates>) -> Option<(usize, usize, usize)> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let mut at = self.at;
+        loop {
+            let start = loop {
+                let Some(&byte) = bytes.get(at) else {
+                    self.at = at;
+                    return None;
+                };
+                let (is_word, len) = char_at(text, byte, at);
+                if is_word {
+                    break at;
+                }
+                at += len;
+            };
+            let first = bytes[start];
+            at = start + char_at(text, first, start).1;
+            let single_end = at;
+            let mut ascii = first.is_ascii();
+            while let Some(&byte) = bytes.get(at) {
+                let (is_word, len) = char_at(text, byte, at);
+                if !is_word {
+                    break;
+                }
+                ascii &= byte.is_ascii();
+                at += len;
+            }
+            let position = self.position;
+            self.position += 1;
+            if candidates.is_some_and(|candidates| ascii && !candidates.may_begin(first)) {
+                continue;
+            }
+            let joined = at == single_end
+                && start >= 1
+                && bytes[start - 1] == b'-'
+                && text[..start - 1]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric);
+            let start = if joined { start - 1 } else { start };
+            if candidates.is_some_and(|candidates| !candidates.may_match(&text[start..at])) {
+                continue;
+            }
+            self.at = at;
+            return Some((position, start, at));
+        }
+    }
+}
+
+/// Whether the character at byte `at` of `text`, whose first byte is
+/// `byte`, is a letter or digit, and its length in bytes.
 #[inline(always)]
-fn char_at(text: &str, at: usize) -> (bool, usize) {
-    match BYTE_CLASS[usize::from(text.as_bytes()[at])] {
+fn char_at(text: &str, byte: u8, at: usize) -> (bool, usize) {
+    match BYTE_CLASS[usize::from(byte)] {
         ByteClass::Word => (true, 1),
         ByteClass::Other => (false, 1),
         ByteClass::NotAscii => {
@@ -706,6 +765,23 @@ mod tests {
                 })
                 .collect();
             proptest::prop_assert_eq!(found, tokens(&mut english(), &text));
+        }
+
+        #[test]
+        fn candidate_words_are_the_words_that_may_match(
+            text in "(\\PC|[ a-zA-Z0-9éü—’.,-]){0,80}",
+            terms in proptest::collection::vec("[a-zA-Z0-9é]{1,6}", 0..4),
+        ) {
+            let candidates = Candidates::new(terms.iter().map(String::as_str));
+            let mut words = Words::new(&text);
+            let found: Vec<(usize, usize, usize)> =
+                std::iter::from_fn(|| words.next_candidate(&candidates)).collect();
+            let expected: Vec<(usize, usize, usize)> = word_bounds(&text)
+                .enumerate()
+                .filter(|(_, (start, end))| candidates.may_match(&text[*start..*end]))
+                .map(|(position, (start, end))| (position, start, end))
+                .collect();
+            proptest::prop_assert_eq!(found, expected);
         }
     }
 }

@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use serde::Serialize;
 
-use crate::analysis::{self, CachedAnalyzer, Candidates, Token};
+use crate::analysis::{CachedAnalyzer, Candidates, Token, Words};
 
 /// Longest excerpt, in bytes, before the ellipses.
 pub const MAX_EXCERPT_BYTES: usize = 280;
@@ -188,11 +188,9 @@ impl Highlighter {
 
     fn matches(&mut self, text: &str) -> Vec<Token> {
         let mut matches = Vec::new();
-        for (position, (start, end)) in analysis::word_bounds(text).enumerate() {
+        let mut words = Words::new(text);
+        while let Some((position, start, end)) = words.next_candidate(&self.candidates) {
             let word = &text[start..end];
-            if !self.candidates.may_match(word) {
-                continue;
-            }
             if let Some(term) = self.analyzer.term(word) {
                 if self.sought.contains_key(term) {
                     // "GABA-A" marks the A, not the hyphen it is split at.

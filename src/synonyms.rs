@@ -14,10 +14,12 @@
 //! Entries are compared after analysis, so case, accents and word endings do
 //! not matter, and an entry of several words matches as a phrase.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::fs;
+use std::ops::Range;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
@@ -57,8 +59,36 @@ pub struct LineProblem {
 #[derive(Debug, Default, Clone)]
 pub struct Synonyms {
     expansions: HashMap<Vec<String>, Vec<Phrase>>,
+    /// Expansions as a build saved them, read one by one as questions look
+    /// them up: reading them all was a tenth of a short search.
+    saved: Option<SavedTable>,
     /// The longest entry, in terms, so matching knows how far to look.
     longest: usize,
+}
+
+/// Saved expansions: the saved file's text and, per entry in key order,
+/// where its key (its terms joined by spaces: a term never holds one) and
+/// its phrases (JSON) are in it.
+#[derive(Debug, Clone)]
+struct SavedTable {
+    text: String,
+    entries: Vec<(Range<usize>, Range<usize>)>,
+    read: Vec<OnceLock<Vec<Phrase>>>,
+}
+
+impl SavedTable {
+    fn get(&self, key: &str) -> Option<&[Phrase]> {
+        let at = self
+            .entries
+            .binary_search_by(|(entry, _)| self.text[entry.clone()].cmp(key))
+            .ok()?;
+        // An entry that does not read as phrases is damaged: it expands to
+        // nothing rather than failing the question.
+        let phrases = self.read[at].get_or_init(|| {
+            serde_json::from_str(&self.text[self.entries[at].1.clone()]).unwrap_or_default()
+        });
+        Some(phrases)
+    }
 }
 
 impl Synonyms {
@@ -139,6 +169,11 @@ impl Synonyms {
     pub fn longest_match(&self, terms: &[&str]) -> Option<(usize, &[Phrase])> {
         let most = self.longest.min(terms.len());
         (1..=most).rev().find_map(|len| {
+            if let Some(saved) = &self.saved {
+                return saved
+                    .get(&terms[..len].join(" "))
+                    .map(|phrases| (len, phrases));
+            }
             let key: Vec<String> = terms[..len].iter().map(|term| term.to_string()).collect();
             self.expansions
                 .get(&key)
@@ -148,11 +183,27 @@ impl Synonyms {
 
     pub fn is_empty(&self) -> bool {
         self.expansions.is_empty()
+            && self
+                .saved
+                .as_ref()
+                .is_none_or(|saved| saved.entries.is_empty())
     }
 }
 
 /// The name of the compiled synonyms inside an index generation folder.
-pub const COMPILED_FILE_NAME: &str = "medkb-synonyms.json";
+pub const COMPILED_FILE_NAME: &str = "medkb-synonyms.tsv";
+
+/// The first line of a saved [`Compiled`]. What follows:
+///
+/// ```text
+/// crc 1a2b3c4d                   the CRC-32 of the rest, in hex
+/// longest 3                      the longest entry, in terms
+/// problems [...]                 the file's unusable lines, as JSON
+/// file 1950                      the length of the file, or `file none`
+/// <the file's bytes>
+/// rls<TAB>[{"terms":…}]          each entry's key and phrases, by key
+/// ```
+const SAVED_HEADER: &str = "medkb synonyms 2\n";
 
 /// The synonyms as compiled from one version of the synonyms file. A build
 /// saves them with the index, as analysing every entry would otherwise be
@@ -166,15 +217,6 @@ pub struct Compiled {
     pub problems: Vec<LineProblem>,
 }
 
-/// How [`Compiled`] is saved: JSON cannot key a map by a list of terms.
-#[derive(Serialize, Deserialize)]
-struct Saved {
-    file: Option<String>,
-    expansions: Vec<(Vec<String>, Vec<Phrase>)>,
-    longest: usize,
-    problems: Vec<LineProblem>,
-}
-
 impl Compiled {
     /// Whether these were compiled from `file` (`None`: no file).
     pub fn is_of(&self, file: Option<&[u8]>) -> bool {
@@ -185,36 +227,86 @@ impl Compiled {
     pub fn save(&self, path: &Path) -> std::io::Result<()> {
         let file = match self.file.as_deref().map(std::str::from_utf8) {
             Some(Err(_)) => return Ok(()),
-            Some(Ok(text)) => Some(text.to_string()),
+            Some(Ok(text)) => Some(text),
             None => None,
         };
-        let saved = Saved {
-            file,
-            expansions: self
-                .synonyms
-                .expansions
-                .iter()
-                .map(|(key, phrases)| (key.clone(), phrases.clone()))
-                .collect(),
-            longest: self.synonyms.longest,
-            problems: self.problems.clone(),
-        };
-        let json = serde_json::to_vec(&saved).map_err(std::io::Error::other)?;
-        fs::write(path, json)
+        let mut out = format!("longest {}\n", self.synonyms.longest);
+        out.push_str(&format!("problems {}\n", to_json(&self.problems)?));
+        match file {
+            Some(file) => out.push_str(&format!("file {}\n{file}\n", file.len())),
+            None => out.push_str("file none\n"),
+        }
+        let sorted: BTreeMap<String, &Vec<Phrase>> = self
+            .synonyms
+            .expansions
+            .iter()
+            .map(|(key, phrases)| (key.join(" "), phrases))
+            .collect();
+        for (key, phrases) in sorted {
+            out.push_str(&format!("{key}\t{}\n", to_json(phrases)?));
+        }
+        let crc = crc32fast::hash(out.as_bytes());
+        fs::write(path, format!("{SAVED_HEADER}crc {crc:08x}\n{out}"))
     }
 
     /// Reads what [`save`](Self::save) wrote; `None` if it is missing or damaged.
     pub fn load(path: &Path) -> Option<Compiled> {
-        let saved: Saved = serde_json::from_slice(&fs::read(path).ok()?).ok()?;
+        let text = String::from_utf8(fs::read(path).ok()?).ok()?;
+        let rest = text.strip_prefix(SAVED_HEADER)?;
+        // Entries are read only when a question uses them, so damage is
+        // caught here, for the whole file at once.
+        let (crc, rest) = rest.split_once('\n')?;
+        let crc = u32::from_str_radix(crc.strip_prefix("crc ")?, 16).ok()?;
+        if crc32fast::hash(rest.as_bytes()) != crc {
+            return None;
+        }
+        let (longest, rest) = rest.split_once('\n')?;
+        let longest = longest.strip_prefix("longest ")?.parse().ok()?;
+        let (problems, rest) = rest.split_once('\n')?;
+        let problems = serde_json::from_str(problems.strip_prefix("problems ")?).ok()?;
+        let (file, mut rest) = rest.split_once('\n')?;
+        let file = match file.strip_prefix("file ")? {
+            "none" => None,
+            len => {
+                let len = len.parse().ok()?;
+                let file = rest.get(..len)?;
+                rest = rest.get(len..)?.strip_prefix('\n')?;
+                Some(file.as_bytes().to_vec())
+            }
+        };
+        let mut at = text.len() - rest.len();
+        let mut entries = Vec::new();
+        for line in rest.split_terminator('\n') {
+            let (key, phrases) = line.split_once('\t')?;
+            let key = at..at + key.len();
+            entries.push((key.clone(), key.end + 1..key.end + 1 + phrases.len()));
+            at += line.len() + 1;
+        }
+        let sorted = entries
+            .windows(2)
+            .all(|pair| text[pair[0].0.clone()] < text[pair[1].0.clone()]);
+        if !sorted || !text.ends_with('\n') && !rest.is_empty() {
+            return None;
+        }
+        let read = vec![OnceLock::new(); entries.len()];
         Some(Compiled {
-            file: saved.file.map(String::into_bytes),
+            file,
             synonyms: Synonyms {
-                expansions: saved.expansions.into_iter().collect(),
-                longest: saved.longest,
+                expansions: HashMap::new(),
+                saved: Some(SavedTable {
+                    text,
+                    entries,
+                    read,
+                }),
+                longest,
             },
-            problems: saved.problems,
+            problems,
         })
     }
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> std::io::Result<String> {
+    serde_json::to_string(value).map_err(std::io::Error::other)
 }
 
 /// One usable line of a synonyms file.
@@ -389,9 +481,22 @@ mod tests {
         let loaded = Compiled::load(&path).unwrap();
         assert!(loaded.is_of(Some(file)) && !loaded.is_of(None));
         assert_eq!(loaded.problems, compiled.problems);
-        assert_eq!(loaded.synonyms.expansions, compiled.synonyms.expansions);
         assert_eq!(loaded.synonyms.longest, compiled.synonyms.longest);
-        std::fs::write(&path, "{ damaged").unwrap();
+        let saved = loaded.synonyms.saved.as_ref().unwrap();
+        assert_eq!(saved.entries.len(), compiled.synonyms.expansions.len());
+        for (key, phrases) in &compiled.synonyms.expansions {
+            let terms: Vec<&str> = key.iter().map(String::as_str).collect();
+            assert_eq!(
+                loaded.synonyms.longest_match(&terms),
+                Some((terms.len(), phrases.as_slice())),
+                "{key:?}"
+            );
+        }
+        assert_eq!(loaded.synonyms.longest_match(&["unknown"]), None);
+        let saved = std::fs::read_to_string(&path).unwrap();
+        let damaged = saved.replacen("\"terms\"", "\"terns\"", 1);
+        assert_ne!(damaged, saved);
+        std::fs::write(&path, damaged).unwrap();
         assert!(Compiled::load(&path).is_none());
     }
 }

@@ -456,7 +456,7 @@ fn a_damaged_file_list_or_synonyms_cache_costs_a_rebuild_never_an_answer() {
     kb.write("synonyms.txt", "anteater => tapir\n");
     for (file, damage) in [
         ("medkb-files.tsv", "medkb-files 1\nnotes/a.md\tlots\n"),
-        ("medkb-synonyms.json", "{ not json"),
+        ("medkb-synonyms.tsv", "medkb synonyms 2\ncrc 0\nlongest 1\n"),
     ] {
         assert_success(&kb.run(&["index", "--full"]));
         let generation = fs::read_to_string(kb.index.join("CURRENT")).unwrap();
