@@ -8,7 +8,7 @@
 //! matches. A document that matched only in its title or aliases gets its
 //! opening passage, so no snippet is ever empty while the body has text.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::ops::Range;
 
 use serde::Serialize;
@@ -58,8 +58,11 @@ pub struct Passage<'a> {
 pub fn passages(body: &str) -> Vec<Passage<'_>> {
     let mut section = None;
     let mut out = Vec::new();
-    for (index, block) in body.split("\n\n").enumerate() {
-        let block = block.trim();
+    let mut from = 0;
+    let ends = memchr::memmem::find_iter(body.as_bytes(), b"\n\n").chain([body.len()]);
+    for (index, end) in ends.enumerate() {
+        let block = body[from..end].trim();
+        from = end + 2;
         if block.starts_with('#') {
             let heading = block.trim_start_matches('#').trim();
             section = Some(heading).filter(|heading| !heading.is_empty());
@@ -103,8 +106,8 @@ pub struct Highlighter {
 
 impl Highlighter {
     pub fn new(terms: Vec<Sought>) -> Highlighter {
-        let mut sought: HashMap<String, Vec<(usize, usize, f32)>> = HashMap::new();
-        let mut phrases: HashMap<(usize, usize), Vec<(usize, String)>> = HashMap::new();
+        let mut sought: HashMap<String, Vec<(usize, usize, f32)>> = HashMap::default();
+        let mut phrases: HashMap<(usize, usize), Vec<(usize, String)>> = HashMap::default();
         for term in &terms {
             phrases
                 .entry((term.concept, term.alternative))
@@ -137,20 +140,25 @@ impl Highlighter {
     /// passage answers the question (0 when no passage matches).
     pub fn best_passages(&mut self, body: &str, count: usize) -> BestPassages {
         let passages = passages(body);
-        let mut scored: Vec<(f32, usize, Vec<Token>)> = passages
-            .iter()
-            .enumerate()
-            .map(|(order, passage)| {
-                let matches = self.matches(passage.text);
-                let in_heading = passage
-                    .section
-                    .map(|heading| self.matches(heading))
-                    .unwrap_or_default();
-                let score = self.score(&matches) + 0.25 * self.score(&in_heading);
-                (score, order, matches)
-            })
-            .filter(|(score, ..)| *score > 0.0)
-            .collect();
+        // The passages of a section share its heading: score it once.
+        let mut heading_score: Option<(&str, f32)> = None;
+        let mut scored: Vec<(f32, usize, Vec<Token>)> = Vec::new();
+        for (order, passage) in passages.iter().enumerate() {
+            let matches = self.matches(passage.text);
+            let in_heading = match (passage.section, heading_score) {
+                (None, _) => 0.0,
+                (Some(heading), Some((scored, score))) if std::ptr::eq(heading, scored) => score,
+                (Some(heading), _) => {
+                    let score = self.score_text(heading);
+                    heading_score = Some((heading, score));
+                    score
+                }
+            };
+            let score = self.score(&matches) + 0.25 * in_heading;
+            if score > 0.0 {
+                scored.push((score, order, matches));
+            }
+        }
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let score = scored.first().map_or(0.0, |best| best.0);
         let block = scored.first().map(|best| passages[best.1].block);
@@ -217,12 +225,15 @@ impl Highlighter {
     /// brands does not outrank one that names it once. A phrase counts by
     /// the times its words stand together, weighted as all its terms.
     fn score(&self, matches: &[Token]) -> f32 {
-        let mut counts: HashMap<&str, f32> = HashMap::new();
+        if matches.is_empty() {
+            return 0.0;
+        }
+        let mut counts: HashMap<&str, f32> = HashMap::default();
         for token in matches {
             *counts.entry(token.term.as_str()).or_default() += 1.0;
         }
-        let mut per_alternative: HashMap<(usize, usize), f32> = HashMap::new();
-        let mut phrase_weights: HashMap<(usize, usize), f32> = HashMap::new();
+        let mut per_alternative: HashMap<(usize, usize), f32> = HashMap::default();
+        let mut phrase_weights: HashMap<(usize, usize), f32> = HashMap::default();
         for (term, tf) in counts {
             for &(concept, alternative, weight) in self.sought.get(term).into_iter().flatten() {
                 let key = (concept, alternative);
@@ -239,7 +250,7 @@ impl Highlighter {
                 per_alternative.insert(key, weight * saturation(found as f32));
             }
         }
-        let mut per_concept: HashMap<usize, f32> = HashMap::new();
+        let mut per_concept: HashMap<usize, f32> = HashMap::default();
         for ((concept, _), score) in per_alternative {
             let best = per_concept.entry(concept).or_default();
             *best = best.max(score);
