@@ -23,9 +23,9 @@ use rustc_hash::FxHashMap as HashMap;
 
 use tantivy::directory::FileSlice;
 use tantivy::postings::TermInfo;
-use tantivy::query::DfaWrapper;
 use tantivy::termdict::{TermDictionary, TermDictionaryBuilder};
 use tantivy::HasLen;
+use tantivy_fst::Automaton;
 
 use crate::error::{Error, Result};
 
@@ -167,9 +167,9 @@ impl Lexicon {
 
     /// The words `automaton` accepts, with their uses, from the first at or
     /// after `from` up to the last before `to` (if given).
-    pub fn within(
+    pub fn within<A: Automaton<State: Clone>>(
         &self,
-        automaton: &DfaWrapper,
+        automaton: &A,
         from: &[u8],
         to: Option<&[u8]>,
     ) -> Vec<(String, u64)> {

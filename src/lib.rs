@@ -22,6 +22,7 @@ pub mod cli;
 pub mod config;
 pub mod corpus;
 pub mod doc;
+pub mod edits;
 pub mod error;
 pub mod eval;
 pub mod exclusion;

@@ -13,12 +13,10 @@
 
 use std::collections::HashMap;
 
-use tantivy::query::FuzzyTermQuery;
-use tantivy::schema::Field;
 use tantivy::tokenizer::TextAnalyzer;
-use tantivy::Term;
 
 use crate::analysis;
+use crate::edits::WithinEdits;
 use crate::error::Result;
 use crate::index::Opened;
 use crate::lexicon::Lexicon;
@@ -140,9 +138,8 @@ impl<'a> Speller<'a> {
         let allowed = if length >= 8 { 2 } else { 1 };
         // Nearest first: one edit keeping the first letter, one edit
         // anywhere ("clonopin" → "klonopin"), then two edits keeping the
-        // first letter. Each walk costs more than the one before (the
-        // automaton for two edits alone costs a millisecond to set up), and
-        // most typos are found by the first.
+        // first letter. Each walk costs more than the one before, and most
+        // typos are found by the first.
         [(1, true), (1, false), (2, true)]
             .into_iter()
             .filter(|&(distance, _)| distance <= allowed)
@@ -161,13 +158,9 @@ fn closest(
     allowed: usize,
     keep_first: bool,
 ) -> Option<String> {
-    // Any field: the automaton matches the text alone.
-    let term = Term::from_field_text(Field::from_field_id(0), word);
-    // A Levenshtein automaton (with swaps) walks only the part of the
-    // term dictionary within reach, however large the dictionary.
-    let automaton = FuzzyTermQuery::new(term, allowed as u8, true)
-        .automaton()
-        .ok()?;
+    // The automaton walks only the part of the lexicon within reach,
+    // however large the lexicon.
+    let automaton = WithinEdits::new(word, allowed as u8)?;
     // Keeping the first letter, as Lucene's spell checker does by
     // default, walks only that letter's share of the dictionary.
     let (from, to) = if keep_first {
