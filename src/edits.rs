@@ -19,7 +19,9 @@ pub const MAX_EDITS: u8 = 2;
 /// the distances from the prefixes of the word within that many letters of
 /// the length read (the shortest first), capped at one more than allowed.
 /// The last cell stays capped, for the prefix one past the band.
-type Band = [u8; 2 * MAX_EDITS as usize + 2];
+type Band = [u8; BAND_CELLS];
+
+const BAND_CELLS: usize = 2 * MAX_EDITS as usize + 2;
 
 /// Accepts the words within `max` edits of a word.
 #[derive(Debug)]
@@ -56,12 +58,17 @@ impl WithinEdits {
         self.max + 1
     }
 
+    /// A band with every cell too far.
+    fn far_band(&self) -> Band {
+        [self.too_far(); BAND_CELLS]
+    }
+
     /// A state nothing can follow.
     fn dead(&self) -> State {
         State {
             read: 0,
-            row: [self.too_far(); 2 * MAX_EDITS as usize + 2],
-            before: [self.too_far(); 2 * MAX_EDITS as usize + 2],
+            row: self.far_band(),
+            before: self.far_band(),
             last: None,
             partial: (0, 0),
         }
@@ -75,7 +82,7 @@ impl WithinEdits {
     fn step(&self, state: &State, letter: char) -> State {
         let (word, max, cap) = (&self.word, usize::from(self.max), self.too_far());
         let read = state.read + 1;
-        let mut next = [cap; 2 * MAX_EDITS as usize + 2];
+        let mut next = self.far_band();
         for k in 0..=2 * max {
             let Some(prefix) = (read + k).checked_sub(max) else {
                 continue;
@@ -112,7 +119,7 @@ impl Automaton for WithinEdits {
     type State = State;
 
     fn start(&self) -> State {
-        let mut row = [self.too_far(); 2 * MAX_EDITS as usize + 2];
+        let mut row = self.far_band();
         let max = usize::from(self.max);
         for prefix in 0..=max.min(self.word.len()) {
             row[prefix + max] = prefix as u8;

@@ -25,8 +25,8 @@ use tantivy::directory::FileSlice;
 use tantivy::postings::TermInfo;
 use tantivy::termdict::{TermDictionary, TermDictionaryBuilder};
 use tantivy::HasLen;
-use tantivy_fst::Automaton;
 
+use crate::edits::WithinEdits;
 use crate::error::{Error, Result};
 
 /// The lexicon's file in an index generation.
@@ -167,9 +167,9 @@ impl Lexicon {
 
     /// The words `automaton` accepts, with their uses, from the first at or
     /// after `from` up to the last before `to` (if given).
-    pub fn within<A: Automaton<State: Clone>>(
+    pub fn within(
         &self,
-        automaton: &A,
+        automaton: &WithinEdits,
         from: &[u8],
         to: Option<&[u8]>,
     ) -> Vec<(String, u64)> {
