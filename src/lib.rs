@@ -16,6 +16,7 @@
 //! when the corpus has changed.
 
 pub mod analysis;
+pub mod best_of;
 pub mod blend;
 pub mod check;
 pub mod cli;

@@ -9,14 +9,15 @@
 //! words of such a run also count a little one by one.
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery,
-    Occur as TantivyOccur, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, Occur as TantivyOccur, PhraseQuery, Query,
+    TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
 use crate::analysis;
+use crate::best_of::BestOf;
 use crate::doc::Kind;
 use crate::exclusion::Excluded;
 use crate::index::Fields;
@@ -325,10 +326,7 @@ impl Compiler<'_> {
             self.broadened.push(concept);
         }
         match self.alternatives(text, &alternatives, negated, concept) {
-            Some(synonyms) => Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                vec![typed, synonyms],
-                0.0,
-            ))),
+            Some(synonyms) => Some(Box::new(BestOf::new(vec![typed, synonyms], 0.0))),
             None => Some(typed),
         }
     }
@@ -383,9 +381,7 @@ impl Compiler<'_> {
                 Box::new(BoostQuery::new(query, weight)) as Box<dyn Query>
             })
             .collect();
-        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            queries, 0.0,
-        )))
+        Some(Box::new(BestOf::new(queries, 0.0)))
     }
 
     /// The terms in each text field, best field first. With `explained`, each
@@ -412,10 +408,7 @@ impl Compiler<'_> {
             }
             per_field.push(Box::new(BoostQuery::new(query, boost)));
         }
-        Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            per_field,
-            TIE_BREAKER,
-        ))
+        Box::new(BestOf::new(per_field, TIE_BREAKER))
     }
 
     fn terms(&mut self, text: &str) -> Terms {
