@@ -13,7 +13,7 @@ use crate::doc::{Doc, Kind};
 use crate::error::{Error, Result};
 use crate::index::Opened;
 use crate::query::{self, Filters};
-use crate::snippet::{Excerpt, Highlighter, Sought};
+use crate::snippet::{BestPassages, Excerpt, Highlighter, Sought};
 use crate::spelling::{Correction, Speller};
 use crate::synonyms::Synonyms;
 use crate::syntax;
@@ -275,19 +275,22 @@ pub fn search(
     }
     let mut highlighter = Highlighter::new(sought);
     // Corrections as (typed, analysed replacement), to label explained parts.
-    let mut analyzer = crate::analysis::english();
+    let mut analyzer = None;
     let corrected: Vec<(String, String)> = results
         .corrections
         .iter()
         .filter(|_| request.explain)
         .map(|correction| {
-            let terms = crate::analysis::tokens(&mut analyzer, &correction.to);
+            let analyzer = analyzer.get_or_insert_with(crate::analysis::english);
+            let terms = crate::analysis::tokens(analyzer, &correction.to);
             let terms: Vec<String> = terms.into_iter().map(|token| token.term).collect();
             (correction.from.clone(), terms.join(" "))
         })
         .collect();
-    // Per hit, the block of its best passage and that passage's score.
+    // Per hit, the block of its best passage and that passage's score, and
+    // the passages to cut into excerpts if it is shown.
     let mut best_blocks = Vec::with_capacity(top.len());
+    let mut chosen = Vec::with_capacity(top.len());
     for (score, address) in top {
         let doc = opened.doc(&searcher, address)?;
         let best = highlighter.best_passages(&doc.body, request.passages.max(1));
@@ -314,13 +317,22 @@ pub fn search(
         results.hits.push(Hit {
             doc,
             score: score + bonus,
-            passages: best.excerpts,
+            passages: Vec::new(),
             explanation,
         });
+        chosen.push(best);
     }
     lend_to_cited(&mut results.hits, &best_blocks);
-    results.hits.sort_by(|a, b| b.score.total_cmp(&a.score));
-    results.hits.truncate(request.limit);
+    let mut ranked: Vec<(Hit, BestPassages)> = results.hits.drain(..).zip(chosen).collect();
+    ranked.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+    ranked.truncate(request.limit);
+    results.hits = ranked
+        .into_iter()
+        .map(|(mut hit, best)| {
+            hit.passages = highlighter.cut_best(&hit.doc.body, best);
+            hit
+        })
+        .collect();
     Ok(results)
 }
 

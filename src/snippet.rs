@@ -8,7 +8,7 @@
 //! matches. A document that matched only in its title or aliases gets its
 //! opening passage, so no snippet is ever empty while the body has text.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -35,14 +35,19 @@ pub struct Excerpt {
 /// Term-frequency saturation of passage scores, as BM25's k1.
 const PASSAGE_K1: f32 = 1.2;
 
-/// The best passages of a document for one question.
+/// The best passages of a document for one question, chosen but not yet
+/// cut into excerpts: a search cuts only those of the hits it shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BestPassages {
     /// How well the best passage answers the question: 0 when none matches.
     pub score: f32,
     /// Which block of the body the best passage is, when one matches.
     pub block: Option<usize>,
-    pub excerpts: Vec<Excerpt>,
+    /// The chosen passages, best first, by their order in the body, with
+    /// their matches.
+    chosen: Vec<(usize, Vec<Token>)>,
+    /// Whether to show the opening passage, as none matched.
+    lead: bool,
 }
 
 /// A paragraph or list item of a stored body, under its section heading.
@@ -133,11 +138,12 @@ impl Highlighter {
 
     /// Up to `count` excerpts from `body`, best first.
     pub fn excerpts(&mut self, body: &str, count: usize) -> Vec<Excerpt> {
-        self.best_passages(body, count).excerpts
+        let best = self.best_passages(body, count);
+        self.cut_best(body, best)
     }
 
-    /// Up to `count` excerpts from `body`, best first, and how well the best
-    /// passage answers the question (0 when no passage matches).
+    /// Up to `count` passages of `body`, best first, and how well the best
+    /// answers the question (0 when no passage matches).
     pub fn best_passages(&mut self, body: &str, count: usize) -> BestPassages {
         let passages = passages(body);
         // The passages of a section share its heading: score it once.
@@ -162,21 +168,33 @@ impl Highlighter {
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let score = scored.first().map_or(0.0, |best| best.0);
         let block = scored.first().map(|best| passages[best.1].block);
-        let mut excerpts: Vec<Excerpt> = scored
+        let chosen: Vec<(usize, Vec<Token>)> = scored
             .into_iter()
             .take(count)
-            .map(|(_, order, matches)| self.cut(&passages[order], &matches))
+            .map(|(_, order, matches)| (order, matches))
             .collect();
-        if excerpts.is_empty() && count > 0 {
-            if let Some(lead) = passages.first() {
-                excerpts.push(self.cut(lead, &[]));
-            }
-        }
         BestPassages {
             score,
             block,
-            excerpts,
+            lead: chosen.is_empty() && count > 0,
+            chosen,
         }
+    }
+
+    /// The excerpts of the passages `best` chose from `body`.
+    pub fn cut_best(&self, body: &str, best: BestPassages) -> Vec<Excerpt> {
+        let passages = passages(body);
+        if best.lead {
+            return passages
+                .first()
+                .map(|lead| self.cut(lead, &[]))
+                .into_iter()
+                .collect();
+        }
+        best.chosen
+            .iter()
+            .map(|(order, matches)| self.cut(&passages[*order], matches))
+            .collect()
     }
 
     /// How well a short text (a title, an alias) answers the question.
@@ -228,34 +246,44 @@ impl Highlighter {
         if matches.is_empty() {
             return 0.0;
         }
-        let mut counts: HashMap<&str, f32> = HashMap::default();
+        // A passage holds a few distinct terms: short lists beat hash maps,
+        // and this runs for every passage of every candidate.
+        let mut counts: Vec<(&str, f32)> = Vec::with_capacity(8);
         for token in matches {
-            *counts.entry(token.term.as_str()).or_default() += 1.0;
+            match counts.iter_mut().find(|(term, _)| *term == token.term) {
+                Some((_, count)) => *count += 1.0,
+                None => counts.push((&token.term, 1.0)),
+            }
         }
-        let mut per_alternative: HashMap<(usize, usize), f32> = HashMap::default();
-        let mut phrase_weights: HashMap<(usize, usize), f32> = HashMap::default();
+        let mut per_alternative: Vec<((usize, usize), f32)> = Vec::with_capacity(8);
+        let mut phrase_weights: Vec<((usize, usize), f32)> = Vec::new();
         for (term, tf) in counts {
             for &(concept, alternative, weight) in self.sought.get(term).into_iter().flatten() {
                 let key = (concept, alternative);
                 if self.phrases.contains_key(&key) {
-                    *phrase_weights.entry(key).or_default() += weight;
+                    add(&mut phrase_weights, key, weight);
                 } else {
-                    *per_alternative.entry(key).or_default() += weight * saturation(tf);
+                    add(&mut per_alternative, key, weight * saturation(tf));
                 }
             }
         }
         for (key, weight) in phrase_weights {
             let found = phrase_count(&self.phrases[&key], matches);
             if found > 0 {
-                per_alternative.insert(key, weight * saturation(found as f32));
+                add(&mut per_alternative, key, weight * saturation(found as f32));
             }
         }
-        let mut per_concept: HashMap<usize, f32> = HashMap::default();
-        for ((concept, _), score) in per_alternative {
-            let best = per_concept.entry(concept).or_default();
-            *best = best.max(score);
+        // Each concept by its best alternative, summed in concept order.
+        per_alternative.sort_by_key(|&(key, _)| key);
+        let mut total = 0.0;
+        let mut concepts = per_alternative.chunk_by(|a, b| a.0 .0 == b.0 .0);
+        for alternatives in &mut concepts {
+            total += alternatives
+                .iter()
+                .map(|&(_, score)| score)
+                .fold(0.0, f32::max);
         }
-        per_concept.values().sum()
+        total
     }
 
     /// Cuts a passage to a window around its best run of matches.
@@ -306,12 +334,10 @@ impl Highlighter {
         let mut best = (f32::MIN, 0, 0);
         for start in candidates {
             let end = window_end(text, start);
-            let inside: Vec<Token> = matches
-                .iter()
-                .filter(|token| token.start >= start && token.end <= end)
-                .cloned()
-                .collect();
-            let score = self.score(&inside);
+            // Matches are in text order, so those inside are one run of them.
+            let first = matches.partition_point(|token| token.start < start);
+            let last = first + matches[first..].partition_point(|token| token.end <= end);
+            let score = self.score(&matches[first..last]);
             if score > best.0 {
                 best = (score, start, end);
             }
@@ -325,21 +351,29 @@ fn saturation(tf: f32) -> f32 {
     tf * (PASSAGE_K1 + 1.0) / (tf + PASSAGE_K1)
 }
 
+/// Adds `amount` to the entry of `key` in a short list.
+fn add(list: &mut Vec<((usize, usize), f32)>, key: (usize, usize), amount: f32) {
+    match list.iter_mut().find(|(entry, _)| *entry == key) {
+        Some((_, sum)) => *sum += amount,
+        None => list.push((key, amount)),
+    }
+}
+
 /// How many times the (offset, term) of a phrase stand together in `matches`.
 fn phrase_count(phrase: &[(usize, String)], matches: &[Token]) -> usize {
-    let at: HashSet<(usize, &str)> = matches
-        .iter()
-        .map(|token| (token.position, token.term.as_str()))
-        .collect();
+    // Matches are in text order, one to a position.
+    let at = |position: usize, term: &str| {
+        matches
+            .binary_search_by_key(&position, |token| token.position)
+            .is_ok_and(|found| matches[found].term == term)
+    };
     let (first_offset, first) = &phrase[0];
     matches
         .iter()
         .filter(|token| token.term == *first && token.position >= *first_offset)
         .filter(|token| {
             let start = token.position - first_offset;
-            phrase
-                .iter()
-                .all(|(offset, term)| at.contains(&(start + offset, term.as_str())))
+            phrase.iter().all(|(offset, term)| at(start + offset, term))
         })
         .count()
 }
