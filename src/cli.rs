@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Color, Root};
 use crate::doc::Kind;
@@ -121,71 +121,23 @@ enum ExportFormat {
 enum Command {
     /// Answer a question with ranked documents and highlighted passages.
     #[command(after_help = SEARCH_EXAMPLES)]
-    Search(SearchArgs),
+    Search(Deferred<SearchArgs>),
     /// Bring the index up to date with the corpus.
     ///
     /// Re-reads only the files added, changed or removed since the last
     /// build; --full reads every file and writes a new index.
-    Index {
-        /// Rebuild from every file instead of updating.
-        #[arg(long)]
-        full: bool,
-    },
+    Index(Deferred<IndexArgs>),
     /// Print one document in full.
-    Show {
-        /// The document's id, as 'medkb list' shows it.
-        id: String,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Show(Deferred<ShowArgs>),
     /// List the documents most like one: its sources, the notes citing it,
     /// then those sharing its distinctive words, each with the reason.
-    Related {
-        /// The document's id, as 'medkb list' shows it.
-        id: String,
-        /// How many documents to show [default: 10, or as medkb.toml says].
-        #[arg(short = 'n', long, env = "MEDKB_LIMIT", value_name = "N")]
-        limit: Option<usize>,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    Related(Deferred<RelatedArgs>),
     /// Score the ranking against a judged question set (nDCG, MRR, recall).
-    Eval {
-        /// A JSON array of {"query", "relevant": {id: grade 1-3}, "category"}.
-        #[arg(value_name = "FILE")]
-        file: PathBuf,
-        /// Compare with another engine's ranking of the same questions: a
-        /// JSON object mapping each question to ranked ids (bench/fts5-baseline.sh
-        /// writes one for SQLite FTS5).
-        #[arg(long, value_name = "RUN")]
-        baseline: Option<PathBuf>,
-        /// Print the full report as JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Eval(Deferred<EvalArgs>),
     /// Import articles into corpus/articles/: plain text (the first line is
     /// the title), Markdown, or web pages saved as HTML. Then update the index.
     #[command(after_help = ADD_EXAMPLES)]
-    Add {
-        /// The files to import.
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
-        /// Where the article came from (a URL), recorded as its source
-        /// instead of the file's path. One FILE only.
-        #[arg(long, value_name = "URL")]
-        source: Option<String>,
-        /// The id (and file name) instead of one made from the title. One FILE only.
-        #[arg(long, value_name = "ID")]
-        id: Option<String>,
-        /// The title instead of the one found in the file. One FILE only.
-        #[arg(long, value_name = "TITLE")]
-        title: Option<String>,
-        /// Replace the article that already has this id.
-        #[arg(long)]
-        force: bool,
-    },
+    Add(Deferred<AddArgs>),
     /// Curated notes.
     Note {
         #[command(subcommand)]
@@ -195,76 +147,199 @@ enum Command {
     /// without sources, names claimed by two drugs, empty documents, spun
     /// text, leftover web chrome, synonyms that find nothing.
     #[command(after_help = check_help())]
-    Check {
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-        /// Also list the findings that files allow with 'check-allow'.
-        #[arg(long)]
-        all: bool,
-        /// Fail on warnings too.
-        #[arg(long)]
-        strict: bool,
-    },
+    Check(Deferred<CheckArgs>),
     /// Write the documents for another search engine: an OpenSearch or
     /// Elasticsearch bulk body and index definition, or plain NDJSON.
     #[command(after_help = EXPORT_EXAMPLES)]
-    Export {
-        /// opensearch: a _bulk body (with --out, also the index definition);
-        /// ndjson: one document a line (what Quickwit ingests).
-        #[arg(long, value_enum, value_name = "FORMAT")]
-        format: ExportFormat,
-        /// Write the files into this folder (created if missing) instead of
-        /// printing to stdout.
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Print the index definition (settings, analyzers, mappings)
-        /// instead of the documents.
-        #[arg(long, conflicts_with = "out")]
-        definition: bool,
-        /// The index the documents go to: in the bulk action lines and the
-        /// file names.
-        #[arg(long, value_name = "NAME", default_value = "medkb")]
-        index_name: String,
-    },
+    Export(Deferred<ExportArgs>),
     /// Serve a local web page and JSON API: search as you type, read the
     /// documents. Prints the page's address; Ctrl-C stops it.
-    Serve {
-        /// The port to listen on (0: any free port).
-        #[arg(long, value_name = "N", default_value_t = 7878)]
-        port: u16,
-        /// The address to listen on. Any other than 127.0.0.1 lets other
-        /// machines that can reach this one read the knowledge base.
-        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
-        bind: IpAddr,
-    },
+    Serve(Deferred<ServeArgs>),
     /// Start a new, empty knowledge base in DIR (new or empty): medkb.toml,
     /// corpus/articles, corpus/notes, corpus/synonyms.txt and index/.
     #[command(after_help = INIT_EXAMPLES)]
-    Init {
-        /// The folder to create the knowledge base in.
-        #[arg(value_name = "DIR")]
-        dir: PathBuf,
-    },
+    Init(Deferred<InitArgs>),
     /// Print a shell's completion script for medkb.
     #[command(after_help = COMPLETIONS_EXAMPLES)]
-    Completions {
-        /// The shell.
-        #[arg(value_enum, value_name = "SHELL")]
-        shell: clap_complete::Shell,
-    },
+    Completions(Deferred<CompletionsArgs>),
     /// Print medkb's manual page (roff) to stdout.
     #[command(after_help = "Example:\n  medkb man > medkb.1 && man ./medkb.1")]
     Man,
     /// List every document: id, kind and title.
-    List {
-        /// Only articles or only notes.
-        #[arg(long, value_parser = parse_kind)]
-        kind: Option<Kind>,
-        /// Print JSON instead of text.
-        #[arg(long)]
-        json: bool,
-    },
+    List(Deferred<ListArgs>),
+}
+
+#[derive(Debug, Args)]
+struct IndexArgs {
+    /// Rebuild from every file instead of updating.
+    #[arg(long)]
+    full: bool,
+}
+
+#[derive(Debug, Args)]
+struct ShowArgs {
+    /// The document's id, as 'medkb list' shows it.
+    id: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct RelatedArgs {
+    /// The document's id, as 'medkb list' shows it.
+    id: String,
+    /// How many documents to show [default: 10, or as medkb.toml says].
+    #[arg(short = 'n', long, env = "MEDKB_LIMIT", value_name = "N")]
+    limit: Option<usize>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct EvalArgs {
+    /// A JSON array of {"query", "relevant": {id: grade 1-3}, "category"}.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Compare with another engine's ranking of the same questions: a
+    /// JSON object mapping each question to ranked ids (bench/fts5-baseline.sh
+    /// writes one for SQLite FTS5).
+    #[arg(long, value_name = "RUN")]
+    baseline: Option<PathBuf>,
+    /// Print the full report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+struct AddArgs {
+    /// The files to import.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Where the article came from (a URL), recorded as its source
+    /// instead of the file's path. One FILE only.
+    #[arg(long, value_name = "URL")]
+    source: Option<String>,
+    /// The id (and file name) instead of one made from the title. One FILE only.
+    #[arg(long, value_name = "ID")]
+    id: Option<String>,
+    /// The title instead of the one found in the file. One FILE only.
+    #[arg(long, value_name = "TITLE")]
+    title: Option<String>,
+    /// Replace the article that already has this id.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    /// Also list the findings that files allow with 'check-allow'.
+    #[arg(long)]
+    all: bool,
+    /// Fail on warnings too.
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    /// opensearch: a _bulk body (with --out, also the index definition);
+    /// ndjson: one document a line (what Quickwit ingests).
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    format: ExportFormat,
+    /// Write the files into this folder (created if missing) instead of
+    /// printing to stdout.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Print the index definition (settings, analyzers, mappings)
+    /// instead of the documents.
+    #[arg(long, conflicts_with = "out")]
+    definition: bool,
+    /// The index the documents go to: in the bulk action lines and the
+    /// file names.
+    #[arg(long, value_name = "NAME", default_value = "medkb")]
+    index_name: String,
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// The port to listen on (0: any free port).
+    #[arg(long, value_name = "N", default_value_t = 7878)]
+    port: u16,
+    /// The address to listen on. Any other than 127.0.0.1 lets other
+    /// machines that can reach this one read the knowledge base.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: IpAddr,
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// The folder to create the knowledge base in.
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// Only articles or only notes.
+    #[arg(long, value_parser = parse_kind)]
+    kind: Option<Kind>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A subcommand's arguments, added to its command only when that subcommand
+/// is parsed or its help is shown (clap's `Command::defer`): every search is
+/// a new process, and building the arguments of every other subcommand too
+/// was a tenth of the command line's share of it.
+#[derive(Debug)]
+struct Deferred<T>(T);
+
+impl<T: Args> Args for Deferred<T> {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        command.defer(T::augment_args)
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        command.defer(T::augment_args_for_update)
+    }
+
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+}
+
+impl<T: FromArgMatches> FromArgMatches for Deferred<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Deferred)
+    }
+
+    fn from_arg_matches_mut(matches: &mut clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches_mut(matches).map(Deferred)
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+
+    fn update_from_arg_matches_mut(
+        &mut self,
+        matches: &mut clap::ArgMatches,
+    ) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches_mut(matches)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -542,7 +617,7 @@ impl Context {
 /// medkb.toml does not stop them); `None` for the others.
 fn without_knowledge_base(command: &Command, out: &mut dyn Write) -> Option<anyhow::Result<()>> {
     match command {
-        Command::Completions { shell } => {
+        Command::Completions(Deferred(CompletionsArgs { shell })) => {
             let mut command = Cli::command();
             command.set_bin_name("medkb");
             command.build();
@@ -556,7 +631,7 @@ fn without_knowledge_base(command: &Command, out: &mut dyn Write) -> Option<anyh
                 .render(out)
                 .map_err(anyhow::Error::from),
         ),
-        Command::Init { dir } => Some(init_command(dir, out)),
+        Command::Init(Deferred(InitArgs { dir })) => Some(init_command(dir, out)),
         _ => None,
     }
 }
@@ -605,14 +680,14 @@ const PROGRESS_MIN_FILES: usize = 2_000;
 fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow::Result<()> {
     let (corpus, kb, human) = (&context.corpus, &context.kb, context.human);
     match command {
-        Command::Search(args) => search_command(args, context, out),
-        Command::Index { full } => {
+        Command::Search(Deferred(args)) => search_command(args, context, out),
+        Command::Index(Deferred(IndexArgs { full })) => {
             let report = build(context, *full)?;
             warn_skipped(context, &report);
             writeln!(out, "{}", build_summary(&report, kb))?;
             Ok(())
         }
-        Command::Show { id, json } => {
+        Command::Show(Deferred(ShowArgs { id, json })) => {
             let opened = open(context)?;
             let doc = opened
                 .find(id)?
@@ -624,7 +699,7 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
             }
             Ok(())
         }
-        Command::Related { id, limit, json } => {
+        Command::Related(Deferred(RelatedArgs { id, limit, json })) => {
             let opened = open(context)?;
             let doc = opened
                 .find(id)?
@@ -638,11 +713,11 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
             }
             Ok(())
         }
-        Command::Eval {
+        Command::Eval(Deferred(EvalArgs {
             file,
             baseline,
             json,
-        } => {
+        })) => {
             let judged = eval::load(file)?;
             let opened = open(context)?;
             let synonyms = load_synonyms(context, &opened)?;
@@ -669,7 +744,7 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
             }
             Ok(())
         }
-        Command::Check { json, all, strict } => {
+        Command::Check(Deferred(CheckArgs { json, all, strict })) => {
             let report = crate::check::check(corpus)?;
             if *json {
                 render::json(out, &report)?;
@@ -693,13 +768,13 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
             }
             Ok(())
         }
-        Command::Add {
+        Command::Add(Deferred(AddArgs {
             files,
             source,
             id,
             title,
             force,
-        } => {
+        })) => {
             if files.len() > 1 && (source.is_some() || id.is_some() || title.is_some()) {
                 let message =
                     "--source, --id and --title describe one file (add the files one at a time)"
@@ -758,12 +833,12 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
             )?;
             Ok(())
         }
-        Command::Export {
+        Command::Export(Deferred(ExportArgs {
             format,
             out: dir,
             definition,
             index_name,
-        } => export_command(
+        })) => export_command(
             *format,
             dir.as_deref(),
             *definition,
@@ -771,7 +846,7 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
             context,
             out,
         ),
-        Command::Serve { port, bind } => {
+        Command::Serve(Deferred(ServeArgs { port, bind })) => {
             let opened = open(context)?;
             let server =
                 crate::serve::Serve::bind(kb.clone(), opened, SocketAddr::new(*bind, *port))?;
@@ -786,10 +861,10 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
             eprintln!("medkb: stopped");
             Ok(())
         }
-        Command::Init { .. } | Command::Completions { .. } | Command::Man => {
+        Command::Init(_) | Command::Completions(_) | Command::Man => {
             without_knowledge_base(command, out).unwrap_or(Ok(()))
         }
-        Command::List { kind, json } => {
+        Command::List(Deferred(ListArgs { kind, json })) => {
             let opened = open(context)?;
             let mut docs = opened.all_docs()?;
             docs.retain(|doc| kind.is_none_or(|kind| doc.kind == kind));
