@@ -180,8 +180,7 @@ impl Human {
 
     /// Writes an excerpt wrapped at [`WRAP_COLUMN`], highlights in colour.
     fn excerpt(&self, out: &mut dyn Write, excerpt: &Excerpt) -> io::Result<()> {
-        // Composed whole, then written once: a write per word was a tenth
-        // of a short search.
+        // Composed whole, then written once, not a formatted write per word.
         let text = &excerpt.text;
         let mut lines = Vec::with_capacity(text.len() + 64);
         let mut column = INDENT.len();
