@@ -43,11 +43,27 @@ pub struct BestPassages {
     pub score: f32,
     /// Which block of the body the best passage is, when one matches.
     pub block: Option<usize>,
-    /// The chosen passages, best first, by their order in the body, with
-    /// their matches.
-    chosen: Vec<(usize, Vec<Token>)>,
-    /// Whether to show the opening passage, as none matched.
-    lead: bool,
+    /// The passages to show, best first: the opening one when none matches.
+    chosen: Vec<Chosen>,
+}
+
+/// A passage chosen to show, by where it is in the body, so that cutting
+/// it needs no second split of the body.
+#[derive(Debug, Clone, PartialEq)]
+struct Chosen {
+    section: Option<String>,
+    text: Range<usize>,
+    matches: Vec<Token>,
+}
+
+impl Chosen {
+    fn new(passage: &Passage<'_>, matches: Vec<Token>) -> Chosen {
+        Chosen {
+            section: passage.section.map(str::to_string),
+            text: passage.start..passage.start + passage.text.len(),
+            matches,
+        }
+    }
 }
 
 /// A paragraph or list item of a stored body, under its section heading.
@@ -55,6 +71,8 @@ pub struct BestPassages {
 pub struct Passage<'a> {
     pub section: Option<&'a str>,
     pub text: &'a str,
+    /// Where `text` starts in the body, in bytes.
+    pub start: usize,
     /// Which block of the body this is, counting headings.
     pub block: usize,
 }
@@ -66,7 +84,9 @@ pub fn passages(body: &str) -> Vec<Passage<'_>> {
     let mut from = 0;
     let ends = memchr::memmem::find_iter(body.as_bytes(), b"\n\n").chain([body.len()]);
     for (index, end) in ends.enumerate() {
-        let block = body[from..end].trim();
+        let raw = &body[from..end];
+        let start = from + raw.len() - raw.trim_start().len();
+        let block = raw.trim();
         from = end + 2;
         if block.starts_with('#') {
             let heading = block.trim_start_matches('#').trim();
@@ -75,6 +95,7 @@ pub fn passages(body: &str) -> Vec<Passage<'_>> {
             out.push(Passage {
                 section,
                 text: block,
+                start,
                 block: index,
             });
         }
@@ -168,32 +189,29 @@ impl Highlighter {
         scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let score = scored.first().map_or(0.0, |best| best.0);
         let block = scored.first().map(|best| passages[best.1].block);
-        let chosen: Vec<(usize, Vec<Token>)> = scored
+        let mut chosen: Vec<Chosen> = scored
             .into_iter()
             .take(count)
-            .map(|(_, order, matches)| (order, matches))
+            .map(|(_, order, matches)| Chosen::new(&passages[order], matches))
             .collect();
+        if chosen.is_empty() && count > 0 {
+            chosen.extend(passages.first().map(|lead| Chosen::new(lead, Vec::new())));
+        }
         BestPassages {
             score,
             block,
-            lead: chosen.is_empty() && count > 0,
             chosen,
         }
     }
 
     /// The excerpts of the passages `best` chose from `body`.
     pub fn cut_best(&self, body: &str, best: BestPassages) -> Vec<Excerpt> {
-        let passages = passages(body);
-        if best.lead {
-            return passages
-                .first()
-                .map(|lead| self.cut(lead, &[]))
-                .into_iter()
-                .collect();
-        }
         best.chosen
             .iter()
-            .map(|(order, matches)| self.cut(&passages[*order], matches))
+            .map(|chosen| {
+                let text = &body[chosen.text.clone()];
+                self.cut(chosen.section.as_deref(), text, &chosen.matches)
+            })
             .collect()
     }
 
@@ -287,8 +305,7 @@ impl Highlighter {
     }
 
     /// Cuts a passage to a window around its best run of matches.
-    fn cut(&self, passage: &Passage<'_>, matches: &[Token]) -> Excerpt {
-        let text = passage.text;
+    fn cut(&self, section: Option<&str>, text: &str, matches: &[Token]) -> Excerpt {
         let (start, end) = if text.len() <= MAX_EXCERPT_BYTES {
             (0, text.len())
         } else {
@@ -316,7 +333,7 @@ impl Highlighter {
         Excerpt {
             text: out,
             highlights,
-            section: passage.section.map(str::to_string),
+            section: section.map(str::to_string),
         }
     }
 
