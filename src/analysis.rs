@@ -17,6 +17,7 @@ use tantivy::tokenizer::{
 };
 use tantivy::Index;
 
+use crate::inline_word::InlineWord;
 use crate::lexicon::Recorder;
 
 /// The name the analyzer is registered under in every index.
@@ -206,15 +207,63 @@ struct CachedTerms {
 
 /// Words each analyzer remembers before it starts afresh. A build has one
 /// analyzer per text field and thread; 20,000 words keep the common ones at
-/// a few megabytes each.
+/// a megabyte or two each.
 const MAX_REMEMBERED: usize = 20_000;
 
 /// What the filters made of a word, and how often it has been seen since
 /// the analyzer last started afresh.
-struct Remembered {
+struct Remembered<T> {
     /// `None` for a stop word.
-    term: Option<String>,
+    term: Option<T>,
     seen: u64,
+}
+
+/// The words an analyzer remembers: those that fit, with their terms, held
+/// in place ([`InlineWord`]), the rare others as `String`s.
+#[derive(Default)]
+struct Memory {
+    inline: HashMap<InlineWord, Remembered<InlineWord>>,
+    long: HashMap<String, Remembered<String>>,
+}
+
+impl Memory {
+    fn len(&self) -> usize {
+        self.inline.len() + self.long.len()
+    }
+
+    /// Analyses a word not yet remembered, remembers its term, and returns
+    /// it. The word is held in place when its term fits too.
+    fn remember(
+        &mut self,
+        terms: &mut TextAnalyzer,
+        inline: Option<InlineWord>,
+        word: &str,
+    ) -> Option<&str> {
+        let term = terms
+            .token_stream(word)
+            .next()
+            .map(|term| term.text.clone());
+        let inline_term = match &term {
+            Some(term) => InlineWord::new(term).map(Some),
+            None => Some(None),
+        };
+        match (inline, inline_term) {
+            (Some(word), Some(term)) => {
+                let remembered = self
+                    .inline
+                    .entry(word)
+                    .or_insert(Remembered { term, seen: 1 });
+                remembered.term.as_ref().map(InlineWord::as_str)
+            }
+            _ => {
+                let remembered = self
+                    .long
+                    .entry(word.to_string())
+                    .or_insert(Remembered { term, seen: 1 });
+                remembered.term.as_deref()
+            }
+        }
+    }
 }
 
 impl TokenFilter for CachedTerms {
@@ -228,7 +277,7 @@ impl TokenFilter for CachedTerms {
                 .filter(Unhyphen)
                 .filter(Stemmer::new(Language::English))
                 .build(),
-            remembered: HashMap::default(),
+            memory: Memory::default(),
             recorder: self.recorder,
         }
     }
@@ -238,7 +287,7 @@ struct CachedTermsFilter<T> {
     inner: T,
     /// The filters, for one word not yet remembered.
     terms: TextAnalyzer,
-    remembered: HashMap<String, Remembered>,
+    memory: Memory,
     recorder: Option<Recorder>,
 }
 
@@ -246,12 +295,24 @@ impl<T> CachedTermsFilter<T> {
     /// Forgets every word, first handing their counts to the recorder.
     fn forget(&mut self) {
         match &self.recorder {
-            Some(recorder) => recorder.add(
-                self.remembered
-                    .drain()
-                    .map(|(word, remembered)| (word, remembered.seen)),
-            ),
-            None => self.remembered.clear(),
+            Some(recorder) => {
+                recorder.add_inline(
+                    self.memory
+                        .inline
+                        .drain()
+                        .map(|(word, remembered)| (word, remembered.seen)),
+                );
+                recorder.add(
+                    self.memory
+                        .long
+                        .drain()
+                        .map(|(word, remembered)| (word, remembered.seen)),
+                );
+            }
+            None => {
+                self.memory.inline.clear();
+                self.memory.long.clear();
+            }
         }
     }
 }
@@ -262,7 +323,7 @@ impl<T: Clone> Clone for CachedTermsFilter<T> {
         CachedTermsFilter {
             inner: self.inner.clone(),
             terms: self.terms.clone(),
-            remembered: HashMap::default(),
+            memory: Memory::default(),
             recorder: self.recorder.clone(),
         }
     }
@@ -280,13 +341,13 @@ impl<T: Tokenizer> Tokenizer for CachedTermsFilter<T> {
     type TokenStream<'a> = CachedTermsStream<'a, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        if self.remembered.len() >= MAX_REMEMBERED {
+        if self.memory.len() >= MAX_REMEMBERED {
             self.forget();
         }
         CachedTermsStream {
             tail: self.inner.token_stream(text),
             terms: &mut self.terms,
-            remembered: &mut self.remembered,
+            memory: &mut self.memory,
         }
     }
 }
@@ -294,38 +355,32 @@ impl<T: Tokenizer> Tokenizer for CachedTermsFilter<T> {
 struct CachedTermsStream<'a, T> {
     tail: T,
     terms: &'a mut TextAnalyzer,
-    remembered: &'a mut HashMap<String, Remembered>,
+    memory: &'a mut Memory,
 }
 
 impl<T: TokenStream> TokenStream for CachedTermsStream<'_, T> {
     fn advance(&mut self) -> bool {
-        loop {
-            if !self.tail.advance() {
-                return false;
-            }
+        while self.tail.advance() {
             let token = self.tail.token_mut();
-            let term = match self.remembered.get_mut(&token.text) {
-                Some(remembered) => {
-                    remembered.seen += 1;
-                    remembered.term.as_ref()
-                }
-                None => {
-                    let term = {
-                        let mut stream = self.terms.token_stream(&token.text);
-                        stream.next().map(|term| term.text.clone())
-                    };
-                    let remembered = self
-                        .remembered
-                        .entry(token.text.clone())
-                        .or_insert(Remembered { term, seen: 1 });
-                    remembered.term.as_ref()
-                }
+            let inline = InlineWord::new(&token.text);
+            let term = if let Some(remembered) =
+                inline.and_then(|word| self.memory.inline.get_mut(&word))
+            {
+                remembered.seen += 1;
+                remembered.term.as_ref().map(InlineWord::as_str)
+            } else if let Some(remembered) = self.memory.long.get_mut(&token.text) {
+                remembered.seen += 1;
+                remembered.term.as_deref()
+            } else {
+                self.memory.remember(self.terms, inline, &token.text)
             };
             if let Some(term) = term {
-                token.text.clone_from(term);
+                token.text.clear();
+                token.text.push_str(term);
                 return true;
             }
         }
+        false
     }
 
     fn token(&self) -> &tantivy::tokenizer::Token {
@@ -756,6 +811,67 @@ mod tests {
         let expected = tokens(&mut plain(), text);
         assert_eq!(tokens(&mut cached, text), expected);
         assert_eq!(tokens(&mut cached, text), expected, "from memory");
+    }
+
+    #[test]
+    fn words_too_long_to_hold_in_place_are_remembered_too() {
+        // 15, 16 and 20 bytes: either side of what an `InlineWord` holds.
+        let text = "Benzodiazepines, PHARMACOKINETICS and internationalisation; \
+                    benzodiazepines' pharmacokinetics, Internationalisations.";
+        let expected: Vec<Token> = text
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|word| !word.is_empty())
+            .flat_map(|word| tokens(&mut english_word(), word))
+            .collect();
+        let terms: Vec<&str> = expected.iter().map(|token| token.term.as_str()).collect();
+        assert_eq!(
+            terms,
+            [
+                "benzodiazepin",
+                "pharmacokinet",
+                "internationalis",
+                "benzodiazepin",
+                "pharmacokinet",
+                "internationalis"
+            ]
+        );
+        let mut cached = english();
+        let found: Vec<String> = tokens(&mut cached, text)
+            .into_iter()
+            .map(|t| t.term)
+            .collect();
+        assert_eq!(found, terms);
+        let again: Vec<String> = tokens(&mut cached, text)
+            .into_iter()
+            .map(|t| t.term)
+            .collect();
+        assert_eq!(again, terms, "from memory");
+    }
+
+    #[test]
+    fn a_build_analyzer_counts_every_word_it_sees_short_or_long() {
+        let recorder = Recorder::default();
+        let mut analyzer = english_recording(&recorder);
+        let text = "Clonazepam and PHARMACOKINETICS of clonazepam: internationalisation.";
+        tokens(&mut analyzer, text);
+        tokens(&mut analyzer, "pharmacokinetics, again");
+        drop(analyzer);
+        let mut counts: Vec<(String, u64)> = recorder.take().into_iter().collect();
+        counts.sort();
+        let expected = [
+            ("again", 1),
+            ("clonazepam", 2),
+            ("internationalisation", 1),
+            ("pharmacokinetics", 2),
+        ];
+        let expected: Vec<(String, u64)> = expected
+            .iter()
+            .map(|&(word, count)| (word.to_string(), count))
+            .collect();
+        assert_eq!(
+            counts, expected,
+            "words under four letters are never candidates"
+        );
     }
 
     #[test]

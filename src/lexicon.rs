@@ -28,6 +28,7 @@ use tantivy::HasLen;
 
 use crate::edits::WithinEdits;
 use crate::error::{Error, Result};
+use crate::inline_word::InlineWord;
 
 /// The lexicon's file in an index generation.
 pub const FILE_NAME: &str = "medkb-words.dict";
@@ -46,12 +47,30 @@ fn is_candidate(word: &str) -> bool {
 
 /// The words a build has recorded so far, from every indexing thread.
 #[derive(Debug, Clone, Default)]
-pub struct Recorder(Arc<Mutex<HashMap<String, u64>>>);
+pub struct Recorder(Arc<Mutex<Counts>>);
+
+/// Words and how often each was seen: those that fit held in place, as the
+/// analyzers hand most of them over, the rare others as `String`s. A word
+/// is in one map or the other by its length alone.
+#[derive(Debug, Default)]
+struct Counts {
+    inline: HashMap<InlineWord, u64>,
+    long: HashMap<String, u64>,
+}
 
 impl Recorder {
     /// The words recorded, with how often each was seen.
     pub fn take(&self) -> HashMap<String, u64> {
-        std::mem::take(&mut self.0.lock().unwrap_or_else(PoisonError::into_inner))
+        let counts = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut all = counts.long;
+        all.reserve(counts.inline.len());
+        all.extend(
+            counts
+                .inline
+                .into_iter()
+                .map(|(word, count)| (word.as_str().to_string(), count)),
+        );
+        all
     }
 
     /// Adds words seen, with how often, keeping those that can be a
@@ -59,7 +78,18 @@ impl Recorder {
     pub fn add(&self, counts: impl Iterator<Item = (String, u64)>) {
         let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         for (word, count) in counts.filter(|(word, _)| is_candidate(word)) {
-            *all.entry(word).or_default() += count;
+            match InlineWord::new(&word) {
+                Some(inline) => *all.inline.entry(inline).or_default() += count,
+                None => *all.long.entry(word).or_default() += count,
+            }
+        }
+    }
+
+    /// [`Recorder::add`] for words held in place.
+    pub fn add_inline(&self, counts: impl Iterator<Item = (InlineWord, u64)>) {
+        let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        for (word, count) in counts.filter(|(word, _)| is_candidate(word.as_str())) {
+            *all.inline.entry(word).or_default() += count;
         }
     }
 }

@@ -33,6 +33,7 @@ pub mod frontmatter;
 pub mod import;
 pub mod index;
 pub mod init;
+pub mod inline_word;
 pub mod kb;
 pub mod lexicon;
 pub mod manifest;
