@@ -7,6 +7,7 @@
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::fs;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -319,7 +320,7 @@ pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
         let reason = format!("larger than the {} MiB limit", MAX_FILE_BYTES >> 20);
         return Err(fail(None, reason));
     }
-    let bytes = fs::read(&file.path).map_err(|err| fail(None, format!("cannot read: {err}")))?;
+    let bytes = read_whole(file).map_err(|err| fail(None, format!("cannot read: {err}")))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         let reason = format!("larger than the {} MiB limit", MAX_FILE_BYTES >> 20);
         return Err(fail(None, reason));
@@ -400,6 +401,30 @@ pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
     })
 }
 
+/// The bytes of `file`, up to one more than [`MAX_FILE_BYTES`]. The walk
+/// has found its size, so the file is read into a buffer of that size with
+/// no more system calls than two reads: `fs::read` first asks the file its
+/// size again, one more call for each of a large corpus's files. A file
+/// that changed since the walk is read whole all the same.
+fn read_whole(file: &SourceFile) -> std::io::Result<Vec<u8>> {
+    let mut reader = fs::File::open(&file.path)?.take(MAX_FILE_BYTES + 1);
+    let mut bytes = vec![0; file.size.min(MAX_FILE_BYTES) as usize + 1];
+    let mut filled = 0;
+    loop {
+        match reader.read(&mut bytes[filled..]) {
+            Ok(0) => break,
+            Ok(read) => filled += read,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(err) => return Err(err),
+        }
+        if filled == bytes.len() {
+            bytes.resize(2 * bytes.len(), 0);
+        }
+    }
+    bytes.truncate(filled);
+    Ok(bytes)
+}
+
 /// Files read per round of [`load_each`]: enough to keep every core busy,
 /// few enough that a round's documents take little memory.
 const LOAD_BATCH: usize = 512;
@@ -463,6 +488,23 @@ fn kind_from_path(rel: &str) -> Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_that_changed_since_the_walk_is_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.txt");
+        let text = "Title\n".to_string() + &"word ".repeat(5000);
+        fs::write(&path, &text).unwrap();
+        for size in [0, 3, text.len() as u64, 1 << 20] {
+            let file = SourceFile {
+                path: path.clone(),
+                rel: "corpus/a.txt".into(),
+                size,
+                modified_ns: 0,
+            };
+            assert_eq!(read_whole(&file).unwrap(), text.as_bytes(), "size {size}");
+        }
+    }
 
     #[test]
     fn a_parallel_walk_finds_what_one_thread_finds_in_the_same_order() {
