@@ -856,8 +856,12 @@ mod tests {
         tokens(&mut analyzer, text);
         tokens(&mut analyzer, "pharmacokinetics, again");
         drop(analyzer);
-        let mut counts: Vec<(String, u64)> = recorder.take().into_iter().collect();
-        counts.sort();
+        let counts: Vec<(String, u64)> = recorder
+            .take()
+            .sorted()
+            .into_iter()
+            .map(|(word, count)| (String::from_utf8(word.as_bytes().to_vec()).unwrap(), count))
+            .collect();
         let expected = [
             ("again", 1),
             ("clonazepam", 2),

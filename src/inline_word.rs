@@ -31,9 +31,13 @@ impl InlineWord {
 
     #[inline]
     pub fn as_str(&self) -> &str {
-        let len = usize::from(self.0[Self::CAPACITY]);
         // Always whole: the bytes were copied from a `&str`.
-        std::str::from_utf8(&self.0[..len]).unwrap_or_default()
+        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0[..usize::from(self.0[Self::CAPACITY])]
     }
 
     /// The 16 bytes as two words, for hashing.
@@ -53,6 +57,23 @@ impl Hash for InlineWord {
         let (low, high) = self.halves();
         state.write_u64(low);
         state.write_u64(high);
+    }
+}
+
+/// The order of the words as strings: zero padding sorts before any byte,
+/// and of two words equal to the end of the shorter, the shorter comes first
+/// by its length, in the last byte.
+impl Ord for InlineWord {
+    #[inline]
+    fn cmp(&self, other: &InlineWord) -> std::cmp::Ordering {
+        u128::from_be_bytes(self.0).cmp(&u128::from_be_bytes(other.0))
+    }
+}
+
+impl PartialOrd for InlineWord {
+    #[inline]
+    fn partial_cmp(&self, other: &InlineWord) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -85,6 +106,31 @@ mod tests {
     fn a_longer_word_is_not_held() {
         assert_eq!(InlineWord::new("1234567890123456"), None);
         assert_eq!(InlineWord::new("benzodiazepinesx"), None);
+    }
+
+    #[test]
+    fn words_sort_as_their_strings_do() {
+        let mut words = vec![
+            "b",
+            "a\0",
+            "",
+            "ab",
+            "a",
+            "abc",
+            "\0",
+            "zz",
+            "é",
+            "a\0\0",
+            "ab\0c",
+            "abd",
+            "123456789012345",
+            "12345678901234",
+        ];
+        let mut inline: Vec<InlineWord> = words.iter().filter_map(|w| InlineWord::new(w)).collect();
+        words.sort_unstable();
+        inline.sort_unstable();
+        let sorted: Vec<&str> = inline.iter().map(InlineWord::as_str).collect();
+        assert_eq!(sorted, words);
     }
 
     #[test]

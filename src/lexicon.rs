@@ -49,28 +49,10 @@ fn is_candidate(word: &str) -> bool {
 #[derive(Debug, Clone, Default)]
 pub struct Recorder(Arc<Mutex<Counts>>);
 
-/// Words and how often each was seen: those that fit held in place, as the
-/// analyzers hand most of them over, the rare others as `String`s. A word
-/// is in one map or the other by its length alone.
-#[derive(Debug, Default)]
-struct Counts {
-    inline: HashMap<InlineWord, u64>,
-    long: HashMap<String, u64>,
-}
-
 impl Recorder {
     /// The words recorded, with how often each was seen.
-    pub fn take(&self) -> HashMap<String, u64> {
-        let counts = std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner));
-        let mut all = counts.long;
-        all.reserve(counts.inline.len());
-        all.extend(
-            counts
-                .inline
-                .into_iter()
-                .map(|(word, count)| (word.as_str().to_string(), count)),
-        );
-        all
+    pub fn take(&self) -> Counts {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Adds words seen, with how often, keeping those that can be a
@@ -78,10 +60,7 @@ impl Recorder {
     pub fn add(&self, counts: impl Iterator<Item = (String, u64)>) {
         let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         for (word, count) in counts.filter(|(word, _)| is_candidate(word)) {
-            match InlineWord::new(&word) {
-                Some(inline) => *all.inline.entry(inline).or_default() += count,
-                None => *all.long.entry(word).or_default() += count,
-            }
+            all.add(word, count);
         }
     }
 
@@ -90,6 +69,80 @@ impl Recorder {
         let mut all = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         for (word, count) in counts.filter(|(word, _)| is_candidate(word.as_str())) {
             *all.inline.entry(word).or_default() += count;
+        }
+    }
+}
+
+/// Words and how often each was seen: those that fit held in place, as the
+/// analyzers hand most of them over, the rare others as `String`s. A word
+/// is in one map or the other by its length alone.
+#[derive(Debug, Default)]
+pub struct Counts {
+    inline: HashMap<InlineWord, u64>,
+    long: HashMap<String, u64>,
+}
+
+impl Counts {
+    fn add(&mut self, word: String, count: u64) {
+        match InlineWord::new(&word) {
+            Some(inline) => *self.inline.entry(inline).or_default() += count,
+            None => *self.long.entry(word).or_default() += count,
+        }
+    }
+
+    /// The words in order. A large corpus has hundreds of thousands, and a
+    /// build waits for them at its end: those held in place sort as one
+    /// 16-byte number each, with no string to follow or compare.
+    pub fn sorted(self) -> Vec<(Word, u64)> {
+        let mut inline: Vec<_> = self.inline.into_iter().collect();
+        inline.sort_unstable_by_key(|&(word, _)| word);
+        let mut long: Vec<_> = self.long.into_iter().collect();
+        long.sort_unstable();
+        let mut words = Vec::with_capacity(inline.len() + long.len());
+        let mut long = long.into_iter().peekable();
+        for (word, count) in inline {
+            while let Some(next) = long.next_if(|(next, _)| next.as_bytes() < word.as_bytes()) {
+                words.push((Word::Long(next.0), next.1));
+            }
+            words.push((Word::Inline(word), count));
+        }
+        words.extend(long.map(|(word, count)| (Word::Long(word), count)));
+        words
+    }
+}
+
+impl FromIterator<(String, u64)> for Counts {
+    fn from_iter<I: IntoIterator<Item = (String, u64)>>(words: I) -> Counts {
+        let mut counts = Counts::default();
+        for (word, count) in words {
+            counts.add(word, count);
+        }
+        counts
+    }
+}
+
+/// A recorded word, held in place or not.
+#[derive(Debug)]
+pub enum Word {
+    Inline(InlineWord),
+    Long(String),
+}
+
+impl From<&[u8]> for Word {
+    fn from(bytes: &[u8]) -> Word {
+        let word = String::from_utf8_lossy(bytes);
+        match InlineWord::new(&word) {
+            Some(inline) => Word::Inline(inline),
+            None => Word::Long(word.into_owned()),
+        }
+    }
+}
+
+impl Word {
+    pub fn as_bytes(&self) -> &[u8] {
+        match self {
+            Word::Inline(word) => word.as_bytes(),
+            Word::Long(word) => word.as_bytes(),
         }
     }
 }
@@ -226,7 +279,7 @@ impl Lexicon {
 /// Saves the lexicon of `recorded` words in the generation folder `dir`:
 /// for a full build, on its own; for an update, added to `previous`, whose
 /// build's file `dir` shares (a hard link or a copy).
-pub fn save(dir: &Path, recorded: HashMap<String, u64>, previous: Option<&Lexicon>) -> Result<()> {
+pub fn save(dir: &Path, recorded: Counts, previous: Option<&Lexicon>) -> Result<()> {
     let write = |name: &str, words: io::Result<Vec<u8>>| {
         let path = dir.join(name);
         let bytes = words.map_err(|err| Error::write(&path, err))?;
@@ -240,10 +293,10 @@ pub fn save(dir: &Path, recorded: HashMap<String, u64>, previous: Option<&Lexico
         crate::manifest::write_file(dir, name, &bytes)
     };
     let Some(previous) = previous else {
-        return write(FILE_NAME, build(&sorted(recorded), None));
+        return write(FILE_NAME, build(&recorded.sorted(), None));
     };
     let updates_path = dir.join(UPDATES_FILE_NAME);
-    let words = sorted(recorded);
+    let words = recorded.sorted();
     let updates =
         build(&words, previous.updates.as_ref()).map_err(|err| Error::write(&updates_path, err))?;
     if updates.len() * FOLD_AT_SHARE < previous.built.bytes {
@@ -251,32 +304,14 @@ pub fn save(dir: &Path, recorded: HashMap<String, u64>, previous: Option<&Lexico
     }
     let mut words = Vec::new();
     Part::open(UPDATES_FILE_NAME, FileSlice::from(updates))
-        .and_then(|updates| {
-            updates
-                .each(|word, uses| words.push((String::from_utf8_lossy(word).into_owned(), uses)))
-        })
+        .and_then(|updates| updates.each(|word, uses| words.push((Word::from(word), uses))))
         .map_err(|err| Error::write(&updates_path, err))?;
     write(FILE_NAME, build(&words, Some(&previous.built)))
 }
 
-/// The words in order. A large corpus has hundreds of thousands, and a
-/// build waits for them at its end, so the two halves of the alphabet are
-/// sorted side by side.
-fn sorted(words: HashMap<String, u64>) -> Vec<(String, u64)> {
-    let by_word = |a: &(String, u64), b: &(String, u64)| a.0.cmp(&b.0);
-    let (mut first, mut second): (Vec<_>, Vec<_>) =
-        words.into_iter().partition(|(word, _)| word.as_str() < "m");
-    std::thread::scope(|scope| {
-        scope.spawn(|| second.sort_unstable_by(by_word));
-        first.sort_unstable_by(by_word);
-    });
-    first.append(&mut second);
-    first
-}
-
 /// The file of `words` (sorted) merged with `previous`: the dictionary,
 /// then its checksum.
-fn build(words: &[(String, u64)], previous: Option<&Part>) -> io::Result<Vec<u8>> {
+fn build(words: &[(Word, u64)], previous: Option<&Part>) -> io::Result<Vec<u8>> {
     let mut builder = TermDictionaryBuilder::create(Vec::new())?;
     let mut insert = |word: &[u8], uses: u64| {
         let info = TermInfo {
@@ -321,8 +356,32 @@ fn build(words: &[(String, u64)], previous: Option<&Part>) -> io::Result<Vec<u8>
 mod tests {
     use super::*;
 
-    fn counts(words: &[(&str, u64)]) -> HashMap<String, u64> {
+    fn counts(words: &[(&str, u64)]) -> Counts {
         words.iter().map(|&(w, n)| (w.to_string(), n)).collect()
+    }
+
+    #[test]
+    fn words_held_in_place_or_not_come_out_in_one_order() {
+        let words = [
+            ("pharmacokinetics", 1),
+            ("pharmacokinetic", 2),
+            ("pharmacokineticz", 3),
+            ("internationalisation", 4),
+            ("international", 5),
+            ("zolpidem", 6),
+            ("abcdefghijklmnopqrstuvwxyz", 7),
+            ("abc", 8),
+        ];
+        let mut expected = words.to_vec();
+        expected.sort_unstable();
+        let sorted: Vec<(String, u64)> = counts(&words)
+            .sorted()
+            .into_iter()
+            .map(|(word, n)| (String::from_utf8(word.as_bytes().to_vec()).unwrap(), n))
+            .collect();
+        let expected: Vec<(String, u64)> =
+            expected.iter().map(|&(w, n)| (w.to_string(), n)).collect();
+        assert_eq!(sorted, expected);
     }
 
     fn all(lexicon: &Lexicon) -> Vec<(String, u64)> {
@@ -412,7 +471,7 @@ mod tests {
 
     #[test]
     fn a_damaged_file_is_refused() {
-        let bytes = build(&[("baclofen".to_string(), 3)], None).unwrap();
+        let bytes = build(&[(Word::from(&b"baclofen"[..]), 3)], None).unwrap();
         let mut flipped = bytes.clone();
         flipped[0] ^= 1;
         for damaged in [flipped, bytes[..bytes.len() - 1].to_vec(), Vec::new()] {
