@@ -401,11 +401,13 @@ pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
     })
 }
 
-/// The bytes of `file`, up to one more than [`MAX_FILE_BYTES`]. The walk
-/// has found its size, so the file is read into a buffer of that size with
-/// no more system calls than two reads: `fs::read` first asks the file its
-/// size again, one more call for each of a large corpus's files. A file
-/// that changed since the walk is read whole all the same.
+/// The bytes of `file`, up to one more than [`MAX_FILE_BYTES`], in as few
+/// system calls as can be: a large corpus is mostly small files, and each
+/// call costs about as much as reading one. The walk has found the file's
+/// size, so it is read into a buffer one byte larger, and a read that stops
+/// short at that size has met the end of a regular file, with no second read
+/// to see it return nothing (`fs::read` also asks the file its size again).
+/// A file that changed since the walk is read whole all the same.
 fn read_whole(file: &SourceFile) -> std::io::Result<Vec<u8>> {
     let mut reader = fs::File::open(&file.path)?.take(MAX_FILE_BYTES + 1);
     let mut bytes = vec![0; file.size.min(MAX_FILE_BYTES) as usize + 1];
@@ -416,6 +418,9 @@ fn read_whole(file: &SourceFile) -> std::io::Result<Vec<u8>> {
             Ok(read) => filled += read,
             Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(err) => return Err(err),
+        }
+        if filled as u64 == file.size {
+            break;
         }
         if filled == bytes.len() {
             bytes.resize(2 * bytes.len(), 0);
