@@ -12,6 +12,7 @@ use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentD
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
 };
+use tantivy::store::Compressor;
 use tantivy::{
     DocAddress, DocSet, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher,
     TantivyDocument, Term, TERMINATED,
@@ -186,10 +187,18 @@ const FULL_BUILD_HEAP_PER_THREAD: usize = 48 * 1024 * 1024;
 /// Corpora this large are indexed on every core.
 const PARALLEL_BUILD_MIN_DOCUMENTS: usize = 5_000;
 
-/// Stored documents are compressed in blocks of this size. A search reads
-/// the documents it shows and re-ranks, each from its own block, so smaller
-/// blocks than tantivy's 16 KiB mean less to decompress per question.
+/// Stored documents are kept in blocks of this size. A search reads the
+/// documents it shows and re-ranks, each from its own block, so smaller
+/// blocks than tantivy's 16 KiB mean less to read per question.
 const STORE_BLOCK_BYTES: usize = 4 * 1024;
+
+/// Stored documents are not compressed. A search reads 20 of them in a
+/// fresh process, and decompressing their blocks cost more than reading
+/// them: "restless legs" on the 139,350-document benchmark corpus takes 8%
+/// fewer instructions and 13 fewer page faults (2.45 ms against 2.75 ms by
+/// `perf stat`), and the bundled corpus 6% fewer, for an index of 89 MB
+/// instead of 66 (SQLite FTS5's is 93 MB). A build is no slower.
+const STORE_COMPRESSION: Compressor = Compressor::None;
 
 /// Updates of indexes up to this many documents leave a single segment
 /// ([`Writer::finish_compacted`]).
@@ -234,6 +243,7 @@ impl Writer {
         let fail = |err| Error::tantivy(dir, err);
         let settings = IndexSettings {
             docstore_blocksize: STORE_BLOCK_BYTES,
+            docstore_compression: STORE_COMPRESSION,
             ..IndexSettings::default()
         };
         let index = Index::builder()
