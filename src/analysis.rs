@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, SimpleTokenizer,
-    Stemmer, StopWordFilter, TextAnalyzer, TokenFilter, TokenStream, Tokenizer,
+    Stemmer, TextAnalyzer, TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::Index;
 
@@ -188,9 +188,66 @@ impl<T: TokenStream> TokenStream for UnhyphenStream<T> {
     }
 }
 
-fn stop_words() -> StopWordFilter {
-    StopWordFilter::new(Language::English)
-        .unwrap_or_else(|| StopWordFilter::remove(Vec::<String>::new()))
+/// English stop words: Lucene's list, the one tantivy's `StopWordFilter`
+/// has for English, in order. A constant, because tantivy's filter builds a
+/// set of 33 `String`s for each analyzer made, several in every search.
+const STOP_WORDS: [&str; 33] = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
+
+/// Drops the tokens that are [`STOP_WORDS`].
+#[derive(Clone)]
+struct StopWords;
+
+impl TokenFilter for StopWords {
+    type Tokenizer<T: Tokenizer> = StopWordsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, inner: T) -> StopWordsFilter<T> {
+        StopWordsFilter { inner }
+    }
+}
+
+#[derive(Clone)]
+struct StopWordsFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for StopWordsFilter<T> {
+    type TokenStream<'a> = StopWordsStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        StopWordsStream {
+            tail: self.inner.token_stream(text),
+        }
+    }
+}
+
+struct StopWordsStream<T> {
+    tail: T,
+}
+
+impl<T: TokenStream> TokenStream for StopWordsStream<T> {
+    fn advance(&mut self) -> bool {
+        while self.tail.advance() {
+            if STOP_WORDS
+                .binary_search(&self.tail.token().text.as_str())
+                .is_err()
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &tantivy::tokenizer::Token {
+        self.tail.token()
+    }
+
+    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
+        self.tail.token_mut()
+    }
 }
 
 /// Drops stop words, strips the hyphen of a joined letter ([`Unhyphen`])
@@ -273,7 +330,7 @@ impl TokenFilter for CachedTerms {
         CachedTermsFilter {
             inner,
             terms: TextAnalyzer::builder(RawTokenizer::default())
-                .filter(stop_words())
+                .filter(StopWords)
                 .filter(Unhyphen)
                 .filter(Stemmer::new(Language::English))
                 .build(),
@@ -770,6 +827,7 @@ const BYTE_CLASS: [ByteClass; 256] = {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tantivy::tokenizer::StopWordFilter;
 
     fn terms(text: &str) -> Vec<String> {
         tokens(&mut english(), text)
@@ -798,12 +856,44 @@ mod tests {
     }
 
     #[test]
+    fn the_stop_words_are_tantivys_english_ones() {
+        assert!(STOP_WORDS.is_sorted(), "in order, for the binary search");
+        let text = format!(
+            "{} Nothing THE Then thence an and-a ANDs isn't",
+            STOP_WORDS.join(" ")
+        );
+        let reference = |text: &str| {
+            let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(LowerCaser)
+                .filter(StopWordFilter::new(Language::English).unwrap())
+                .build();
+            let mut stream = analyzer.token_stream(text);
+            let mut words = Vec::new();
+            while let Some(token) = stream.next() {
+                words.push(token.text.clone());
+            }
+            words
+        };
+        let mut analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(LowerCaser)
+            .filter(StopWords)
+            .build();
+        let mut stream = analyzer.token_stream(&text);
+        let mut words = Vec::new();
+        while let Some(token) = stream.next() {
+            words.push(token.text.clone());
+        }
+        assert_eq!(words, reference(&text));
+        assert_eq!(words, ["nothing", "thence", "ands", "isn", "t"]);
+    }
+
+    #[test]
     fn remembered_stems_are_the_stems() {
         let text = "Seizures, SEIZURE and the restless legs' syndromes: naive cafes, seizures.";
         let plain = || {
             TextAnalyzer::builder(SimpleTokenizer::default())
                 .filter(LowerCaser)
-                .filter(stop_words())
+                .filter(StopWordFilter::new(Language::English).unwrap())
                 .filter(Stemmer::new(Language::English))
                 .build()
         };
