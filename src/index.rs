@@ -197,7 +197,10 @@ const STORE_BLOCK_BYTES: usize = 4 * 1024;
 /// them: "restless legs" on the 139,350-document benchmark corpus takes 8%
 /// fewer instructions and 13 fewer page faults (2.45 ms against 2.75 ms by
 /// `perf stat`), and the bundled corpus 6% fewer, for an index of 89 MB
-/// instead of 66 (SQLite FTS5's is 93 MB). A build is no slower.
+/// instead of 66 (SQLite FTS5's is 93 MB). A build is no slower, and with
+/// nothing to compress the blocks are written by the indexing threads
+/// themselves: handing them to tantivy's compressing thread cost a build of
+/// that corpus half a second of system time in thread switches.
 const STORE_COMPRESSION: Compressor = Compressor::None;
 
 /// Updates of indexes up to this many documents leave a single segment
@@ -244,6 +247,7 @@ impl Writer {
         let settings = IndexSettings {
             docstore_blocksize: STORE_BLOCK_BYTES,
             docstore_compression: STORE_COMPRESSION,
+            docstore_compress_dedicated_thread: false,
             ..IndexSettings::default()
         };
         let index = Index::builder()

@@ -10,6 +10,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use rustc_hash::FxHashMap;
+
 use crate::corpus::{self, Corpus, Scan, Skipped, SourceFile};
 use crate::doc::Doc;
 use crate::error::{Error, Result};
@@ -332,7 +334,7 @@ fn full_build(
 ) -> Result<BuildReport> {
     let staging = lock.stage()?;
     let mut writer = Writer::create(&staging.path, scan.files.len())?;
-    let mut paths_by_id: HashMap<String, String> = HashMap::new();
+    let mut paths_by_id: FxHashMap<String, String> = FxHashMap::default();
     let mut records = Vec::with_capacity(scan.files.len());
     let mut documents = 0;
     let mut drug_names = BTreeMap::new();
