@@ -196,8 +196,8 @@ const STORE_BLOCK_BYTES: usize = 4 * 1024;
 /// fresh process, and decompressing their blocks cost more than reading
 /// them: "restless legs" on the 139,350-document benchmark corpus takes 8%
 /// fewer instructions and 13 fewer page faults (2.45 ms against 2.75 ms by
-/// `perf stat`), and the bundled corpus 6% fewer, for an index of 89 MB
-/// instead of 66 (SQLite FTS5's is 93 MB). A build is no slower, and with
+/// `perf stat`), and the bundled corpus 6% fewer, for an index of 92 MB
+/// instead of 68 (SQLite FTS5's is 93 MB). A build is no slower, and with
 /// nothing to compress the blocks are written by the indexing threads
 /// themselves: handing them to tantivy's compressing thread cost a build of
 /// that corpus half a second of system time in thread switches.
