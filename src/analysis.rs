@@ -88,7 +88,7 @@ fn english_over<T: Tokenizer>(tokenizer: T, terms: CachedTerms) -> TextAnalyzer 
 /// Splits text into words as [`word_bounds`] does: runs of letters and
 /// digits, where a word of one letter or digit joined by a hyphen to the word
 /// before it ("GABA-A") starts at the hyphen, so that the stop-word filter
-/// keeps it and [`Unhyphen`] then strips the hyphen.
+/// keeps it and then strips the hyphen ([`StopWords`]).
 #[derive(Clone, Default)]
 struct WordTokenizer {
     token: tantivy::tokenizer::Token,
@@ -135,59 +135,6 @@ impl TokenStream for WordStream<'_> {
     }
 }
 
-/// Strips the hyphen [`WordTokenizer`] leaves on a letter or digit joined to
-/// the word before it, once the stop-word filter has let it pass.
-#[derive(Clone)]
-struct Unhyphen;
-
-impl TokenFilter for Unhyphen {
-    type Tokenizer<T: Tokenizer> = UnhyphenFilter<T>;
-
-    fn transform<T: Tokenizer>(self, inner: T) -> UnhyphenFilter<T> {
-        UnhyphenFilter { inner }
-    }
-}
-
-#[derive(Clone)]
-struct UnhyphenFilter<T> {
-    inner: T,
-}
-
-impl<T: Tokenizer> Tokenizer for UnhyphenFilter<T> {
-    type TokenStream<'a> = UnhyphenStream<T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        UnhyphenStream {
-            tail: self.inner.token_stream(text),
-        }
-    }
-}
-
-struct UnhyphenStream<T> {
-    tail: T,
-}
-
-impl<T: TokenStream> TokenStream for UnhyphenStream<T> {
-    fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
-        }
-        let token = self.tail.token_mut();
-        if token.text.starts_with('-') {
-            token.text.remove(0);
-        }
-        true
-    }
-
-    fn token(&self) -> &tantivy::tokenizer::Token {
-        self.tail.token()
-    }
-
-    fn token_mut(&mut self) -> &mut tantivy::tokenizer::Token {
-        self.tail.token_mut()
-    }
-}
-
 /// English stop words: Lucene's list, the one tantivy's `StopWordFilter`
 /// has for English, in order. A constant, because tantivy's filter builds a
 /// set of 33 `String`s for each analyzer made, several in every search.
@@ -197,7 +144,9 @@ const STOP_WORDS: [&str; 33] = [
     "they", "this", "to", "was", "will", "with",
 ];
 
-/// Drops the tokens that are [`STOP_WORDS`].
+/// Drops the tokens that are [`STOP_WORDS`], then strips the hyphen
+/// [`WordTokenizer`] leaves on a letter or digit joined to the word before
+/// it: "-a" is not the stop word "a", so it passes, as `a`.
 #[derive(Clone)]
 struct StopWords;
 
@@ -231,12 +180,14 @@ struct StopWordsStream<T> {
 impl<T: TokenStream> TokenStream for StopWordsStream<T> {
     fn advance(&mut self) -> bool {
         while self.tail.advance() {
-            if STOP_WORDS
-                .binary_search(&self.tail.token().text.as_str())
-                .is_err()
-            {
-                return true;
+            let token = self.tail.token_mut();
+            if STOP_WORDS.binary_search(&token.text.as_str()).is_ok() {
+                continue;
             }
+            if token.text.starts_with('-') {
+                token.text.remove(0);
+            }
+            return true;
         }
         false
     }
@@ -250,7 +201,7 @@ impl<T: TokenStream> TokenStream for StopWordsStream<T> {
     }
 }
 
-/// Drops stop words, strips the hyphen of a joined letter ([`Unhyphen`])
+/// Drops stop words, strips the hyphen of a joined letter ([`StopWords`])
 /// and stems with Snowball English, remembering what became of each word:
 /// a text repeats its words, and this is most of the cost of analysis. Each
 /// clone of an analyzer (tantivy makes one per text field and segment being
@@ -331,7 +282,6 @@ impl TokenFilter for CachedTerms {
             inner,
             terms: TextAnalyzer::builder(RawTokenizer::default())
                 .filter(StopWords)
-                .filter(Unhyphen)
                 .filter(Stemmer::new(Language::English))
                 .build(),
             memory: Memory::default(),
