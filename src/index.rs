@@ -6,16 +6,18 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
+use tantivy::collector::{Collector, TopDocs};
 use tantivy::directory::error::OpenReadError;
 use tantivy::directory::Directory;
 use tantivy::schema::document::{DeserializeError, DocumentDeserialize, DocumentDeserializer};
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, STORED, STRING,
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, STORED, STRING,
 };
 use tantivy::store::Compressor;
 use tantivy::{
-    DocAddress, DocSet, Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Searcher,
-    TantivyDocument, Term, TERMINATED,
+    DocAddress, DocSet, Index, IndexReader, IndexSettings, IndexWriter, Order, ReloadPolicy, Score,
+    Searcher, TantivyDocument, Term, TERMINATED,
 };
 
 use crate::analysis;
@@ -24,6 +26,33 @@ use crate::error::{Error, Result};
 use crate::lexicon::{self, Lexicon, Recorder};
 use crate::manifest::Manifest;
 use crate::published::Published;
+
+/// Collects the `limit` best documents by score, as ((score, tie), address),
+/// equal scores by [`tie_key`]. tantivy alone breaks ties by address, which
+/// depends on the segment a build's thread put each document in: a rebuild
+/// would change which of them make the cut.
+pub fn best_by_score(
+    limit: usize,
+) -> impl Collector<Fruit = Vec<((Score, Option<u64>), DocAddress)>> {
+    TopDocs::with_limit(limit).order_by((
+        SortBySimilarityScore,
+        (SortByStaticFastValue::<u64>::for_field(TIE), Order::Asc),
+    ))
+}
+
+/// The fast field that orders documents of equal score.
+const TIE: &str = "tie";
+
+/// A number fixed by a document's id alone, to order documents of equal
+/// score the same way in every build: two CRC-32s of the id, a standard
+/// whose values never change. Not the id itself, as tantivy reads a text
+/// fast field through its compressed dictionary, an order of magnitude
+/// slower for each hit.
+fn tie_key(id: &str) -> u64 {
+    let mut second = crc32fast::Hasher::new_with_initial(0x6d65_646b);
+    second.update(id.as_bytes());
+    u64::from(crc32fast::hash(id.as_bytes())) << 32 | u64::from(second.finalize())
+}
 
 /// The fields of the schema, looked up once.
 #[derive(Debug, Clone, Copy)]
@@ -40,6 +69,8 @@ pub struct Fields {
     pub path: Field,
     /// Each [`Citation`], encoded.
     pub citations: Field,
+    /// [`tie_key`] of the id.
+    pub tie: Field,
 }
 
 impl Fields {
@@ -62,6 +93,7 @@ impl Fields {
         builder.add_text_field("source", STORED);
         builder.add_text_field("path", STORED);
         builder.add_text_field("citations", STORED);
+        builder.add_u64_field(TIE, FAST);
         builder.build()
     }
 
@@ -80,12 +112,14 @@ impl Fields {
             source: field("source")?,
             path: field("path")?,
             citations: field("citations")?,
+            tie: field(TIE)?,
         })
     }
 
     fn to_document(self, doc: &Doc) -> TantivyDocument {
         let mut out = TantivyDocument::default();
         out.add_text(self.id, &doc.id);
+        out.add_u64(self.tie, tie_key(&doc.id));
         out.add_text(self.kind, doc.kind.as_str());
         out.add_text(self.title, &doc.title);
         for alias in &doc.aliases {
@@ -549,5 +583,18 @@ impl Opened {
             Some(&(_, address)) => self.doc(&searcher, address).map(Some),
             None => Ok(None),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tie_key;
+
+    /// Indexes keep the keys they were built with: a change of function
+    /// must come with a new schema version.
+    #[test]
+    fn tie_keys_are_fixed_and_tell_ids_apart() {
+        assert_eq!(tie_key("clonazepam"), 0xd669_2ce9_8c8b_803c);
+        assert_ne!(tie_key("twin-01"), tie_key("twin-10"));
     }
 }

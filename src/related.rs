@@ -5,7 +5,6 @@
 
 use std::collections::HashMap;
 
-use tantivy::collector::TopDocs;
 use tantivy::query::{MoreLikeThisQuery, TermQuery};
 use tantivy::schema::{IndexRecordOption, OwnedValue};
 use tantivy::{Searcher, Term};
@@ -13,7 +12,7 @@ use tantivy::{Searcher, Term};
 use crate::analysis;
 use crate::doc::{Doc, Kind};
 use crate::error::{Error, Result};
-use crate::index::Opened;
+use crate::index::{best_by_score, Opened};
 
 /// How many distinctive words of the document the similarity looks for.
 const MAX_QUERY_TERMS: usize = 30;
@@ -76,10 +75,10 @@ pub fn related(opened: &Opened, doc: &Doc, limit: usize) -> Result<Vec<Related>>
             (fields.body, vec![OwnedValue::from(doc.body.clone())]),
         ]);
     let similar = searcher
-        .search(&like_this, &TopDocs::with_limit(limit + 1).order_by_score())
+        .search(&like_this, &best_by_score(limit + 1))
         .map_err(fail)?;
     let words = Distinctive::new(&searcher, opened, doc).map_err(fail)?;
-    for (score, address) in similar {
+    for ((score, _), address) in similar {
         let other = opened.doc(&searcher, address)?;
         let shared = words.shared_with(&other);
         let reason = (!shared.is_empty()).then(|| format!("shares {}", shared.join(", ")));
@@ -110,7 +109,8 @@ pub fn related(opened: &Opened, doc: &Doc, limit: usize) -> Result<Vec<Related>>
     Ok(related)
 }
 
-/// The documents that name `doc` among their sources, in index order.
+/// The documents that name `doc` among their sources, by id: the first
+/// 1,000 by score.
 pub fn citing(opened: &Opened, doc: &Doc) -> Result<Vec<Doc>> {
     let searcher = opened.searcher();
     let query = TermQuery::new(
@@ -118,13 +118,18 @@ pub fn citing(opened: &Opened, doc: &Doc) -> Result<Vec<Doc>> {
         IndexRecordOption::Basic,
     );
     let found = searcher
-        .search(&query, &TopDocs::with_limit(1000).order_by_score())
+        .search(&query, &best_by_score(MAX_CITING))
         .map_err(|err| Error::tantivy(&opened.dir, err))?;
-    found
+    let mut citing = found
         .into_iter()
         .map(|(_, address)| opened.doc(&searcher, address))
-        .collect()
+        .collect::<Result<Vec<Doc>>>()?;
+    citing.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(citing)
 }
+
+/// The most citing documents [`citing`] returns.
+const MAX_CITING: usize = 1000;
 
 /// The words of a document, by how much they say about it (frequency in it
 /// × rarity in the corpus), with the form they first take in its text.

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::collector::{Count, DocSetCollector};
 use tantivy::query::{Bm25StatisticsProvider, EnableScoring};
 use tantivy::DocSet;
 use tantivy::Term;
@@ -11,7 +11,7 @@ use tantivy::Term;
 use crate::blend::{BlendedStatistics, Group};
 use crate::doc::{Doc, Kind};
 use crate::error::{Error, Result};
-use crate::index::Opened;
+use crate::index::{best_by_score, Opened};
 use crate::query::{self, Filters};
 use crate::snippet::{BestPassages, Excerpt, Highlighter, Sought};
 use crate::spelling::{Correction, Speller};
@@ -230,7 +230,7 @@ pub fn search(
     // The best few by BM25 are re-ranked with how well their best passage
     // answers: a paragraph about the question beats scattered mentions.
     let depth = request.limit.max(RERANK_DEPTH);
-    let collector = (TopDocs::with_limit(depth).order_by_score(), Count);
+    let collector = (best_by_score(depth), Count);
     let (top, total) = searcher
         .search_with_statistics_provider(&*compiled.query, &collector, &statistics)
         .map_err(fail)?;
@@ -291,7 +291,7 @@ pub fn search(
     // the passages to cut into excerpts if it is shown.
     let mut best_blocks = Vec::with_capacity(top.len());
     let mut chosen = Vec::with_capacity(top.len());
-    for (score, address) in top {
+    for ((score, _), address) in top {
         let doc = opened.doc(&searcher, address)?;
         let best = highlighter.best_passages(&doc.body, request.passages.max(1));
         // A title or alias that answers counts at least as much as a passage.
@@ -324,7 +324,13 @@ pub fn search(
     }
     lend_to_cited(&mut results.hits, &best_blocks);
     let mut ranked: Vec<(Hit, BestPassages)> = results.hits.drain(..).zip(chosen).collect();
-    ranked.sort_by(|a, b| b.0.score.total_cmp(&a.0.score));
+    // Equal scores go by id: a rebuild with its documents in other
+    // segments must not reorder them.
+    ranked.sort_by(|a, b| {
+        b.0.score
+            .total_cmp(&a.0.score)
+            .then_with(|| a.0.doc.id.cmp(&b.0.doc.id))
+    });
     ranked.truncate(request.limit);
     results.hits = ranked
         .into_iter()

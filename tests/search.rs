@@ -4,6 +4,7 @@
 mod common;
 
 use std::collections::HashSet;
+use std::fs;
 
 use common::{assert_failure, assert_success, stderr, stdout, TestKb};
 use medkb::analysis;
@@ -149,6 +150,55 @@ fn title_outranks_body_and_more_matching_words_rank_first() {
     );
     assert_eq!(kb.ids("zolpidem"), vec!["in-title", "in-body"]);
     assert_eq!(kb.ids("chamomile valerian")[0], "both-words");
+}
+
+#[test]
+fn documents_with_equal_scores_are_ranked_by_id() {
+    let kb = TestKb::new();
+    // Indexed in path order, so the index alone would put `zz-twin` first.
+    for (file, id) in [
+        ("a.md", "zz-twin"),
+        ("b.md", "aa-twin"),
+        ("c.md", "mm-twin"),
+    ] {
+        kb.write(
+            &format!("notes/{file}"),
+            format!("---\nid: {id}\ntitle: Twin\n---\nMelatonin at night.\n"),
+        );
+    }
+    let hits = kb.search("melatonin").hits;
+    let ids: Vec<&str> = hits.iter().map(|hit| hit.id.as_str()).collect();
+    assert_eq!(ids, ["aa-twin", "mm-twin", "zz-twin"]);
+    assert!(
+        hits.iter().all(|hit| hit.score == hits[0].score),
+        "{hits:?}"
+    );
+}
+
+#[test]
+fn which_equal_scores_make_the_cut_does_not_depend_on_the_file_order() {
+    // 30 documents alike but for their ids: more than the 20 that are
+    // re-ranked, so some of them miss the cut. Files are indexed in path
+    // order, and the second build reverses it.
+    let kb = TestKb::new();
+    let note = |id: &str| format!("---\nid: {id}\ntitle: Twin\n---\nMelatonin at night.\n");
+    for n in 0..30 {
+        kb.write(&format!("notes/a{n:02}.md"), note(&format!("twin-{n:02}")));
+    }
+    let first = kb.ids("melatonin");
+    for n in 0..30 {
+        fs::remove_file(kb.corpus.join(format!("notes/a{n:02}.md"))).unwrap();
+        kb.write(
+            &format!("notes/b{:02}.md", 29 - n),
+            note(&format!("twin-{n:02}")),
+        );
+    }
+    assert_success(&kb.run(&["index", "--full"]));
+    assert_eq!(kb.search("melatonin").total, 30);
+    assert_eq!(kb.ids("melatonin"), first);
+    let mut sorted = first.clone();
+    sorted.sort();
+    assert_eq!(first, sorted, "shown by id");
 }
 
 #[test]
