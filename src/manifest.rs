@@ -299,8 +299,13 @@ impl Manifest {
     /// The first corpus folder whose time differs from the manifest's: a
     /// file in it was added, removed or renamed. Costs one `stat` a folder.
     pub fn changed_folder(&self, corpus: &Path) -> Option<String> {
+        // One path, rebuilt for each folder: a search checks them all, and
+        // a fresh allocation each was most of the check's own cost.
+        let mut path = PathBuf::with_capacity(corpus.as_os_str().len() + 64);
         self.folders.iter().find_map(|folder| {
-            let path = corpus.join(&folder.path);
+            path.as_mut_os_string().clear();
+            path.push(corpus);
+            path.push(&folder.path);
             let same = crate::corpus::modified_ns(&path).ok() == Some(folder.modified_ns);
             (!same).then(|| format!("{} changed", path.display()))
         })
