@@ -369,7 +369,7 @@ fn words(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
 /// Text with every control character (C0, DEL, C1) except line breaks
 /// removed, so corpus text cannot move the cursor or recolour the terminal.
 pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
-    if text.chars().any(|c| c.is_control() && c != '\n') {
+    if has_control(text) {
         text.chars()
             .filter(|&c| !c.is_control() || c == '\n')
             .collect::<String>()
@@ -377,6 +377,21 @@ pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
     } else {
         text.into()
     }
+}
+
+/// Whether `text` holds a control character other than a line break,
+/// found by its bytes, as every excerpt printed is checked: C0 and DEL are
+/// single bytes, and C1 (U+0080 to U+009F) is 0xC2 then 0x80 to 0x9F.
+fn has_control(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().any(|(at, &byte)| {
+        (byte < 0x20 && byte != b'\n')
+            || byte == 0x7f
+            || (byte == 0xc2
+                && bytes
+                    .get(at + 1)
+                    .is_some_and(|next| (0x80..0xa0).contains(next)))
+    })
 }
 
 /// The JSON document `medkb search --json` prints; its schema is in the README.
@@ -714,4 +729,27 @@ pub fn eval_comparison(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{has_control, terminal_safe};
+
+    #[test]
+    fn control_characters_are_found_by_their_bytes_as_by_their_chars() {
+        let by_chars = |text: &str| text.chars().any(|c| c.is_control() && c != '\n');
+        let mut samples: Vec<String> = ["", "plain text\n", "é à ü", "naïve\u{a0}space", "€ 中文"]
+            .map(String::from)
+            .to_vec();
+        // Every C0, DEL and C1 character, and their neighbours, alone and in text.
+        for code in (0..0x30).chain(0x70..0x100).chain([0x2028, 0xfeff]) {
+            let c = char::from_u32(code).unwrap();
+            samples.push(c.to_string());
+            samples.push(format!("a{c}é"));
+        }
+        for text in &samples {
+            assert_eq!(has_control(text), by_chars(text), "{text:?}");
+        }
+        assert_eq!(terminal_safe("a\u{1b}[31mb\u{9b}c\nd"), "a[31mbc\nd");
+    }
 }
