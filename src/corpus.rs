@@ -13,6 +13,7 @@ use std::time::UNIX_EPOCH;
 
 use crate::doc::{self, Citation, Doc, Kind};
 use crate::error::{Error, Result};
+use crate::folder_opener::FolderOpener;
 use crate::frontmatter;
 use crate::markdown;
 
@@ -311,6 +312,14 @@ fn skipped(path: &str, reason: String) -> Skipped {
 
 /// Reads one file into a document, or says why it cannot be indexed.
 pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
+    load_with(file, |path| fs::File::open(path))
+}
+
+/// [`load`], opening the file with `open`.
+fn load_with(
+    file: &SourceFile,
+    open: impl FnOnce(&Path) -> std::io::Result<fs::File>,
+) -> Result<Doc, Skipped> {
     let fail = |line: Option<usize>, reason: String| Skipped {
         path: file.rel.clone(),
         line,
@@ -320,7 +329,7 @@ pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
         let reason = format!("larger than the {} MiB limit", MAX_FILE_BYTES >> 20);
         return Err(fail(None, reason));
     }
-    let bytes = read_whole(file).map_err(|err| fail(None, format!("cannot read: {err}")))?;
+    let bytes = read_whole(file, open).map_err(|err| fail(None, format!("cannot read: {err}")))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         let reason = format!("larger than the {} MiB limit", MAX_FILE_BYTES >> 20);
         return Err(fail(None, reason));
@@ -408,8 +417,11 @@ pub fn load(file: &SourceFile) -> Result<Doc, Skipped> {
 /// short at that size has met the end of a regular file, with no second read
 /// to see it return nothing (`fs::read` also asks the file its size again).
 /// A file that changed since the walk is read whole all the same.
-fn read_whole(file: &SourceFile) -> std::io::Result<Vec<u8>> {
-    let mut reader = fs::File::open(&file.path)?.take(MAX_FILE_BYTES + 1);
+fn read_whole(
+    file: &SourceFile,
+    open: impl FnOnce(&Path) -> std::io::Result<fs::File>,
+) -> std::io::Result<Vec<u8>> {
+    let mut reader = open(&file.path)?.take(MAX_FILE_BYTES + 1);
     let mut bytes = vec![0; file.size.min(MAX_FILE_BYTES) as usize + 1];
     let mut filled = 0;
     loop {
@@ -435,7 +447,9 @@ fn read_whole(file: &SourceFile) -> std::io::Result<Vec<u8>> {
 const LOAD_BATCH: usize = 512;
 
 /// Reads `files` on every core and hands each outcome to `each` in the
-/// files' order, so that what a build does never depends on timing.
+/// files' order, so that what a build does never depends on timing. Each
+/// core reads a run of files of the walk, mostly of one folder, so they are
+/// opened from the folder ([`FolderOpener`]).
 pub fn load_each<'a, E>(
     files: &[&'a SourceFile],
     mut each: impl FnMut(&'a SourceFile, Result<Doc, Skipped>) -> Result<(), E>,
@@ -446,7 +460,13 @@ pub fn load_each<'a, E>(
         let loaded: Vec<Vec<Result<Doc, Skipped>>> = std::thread::scope(|scope| {
             let workers: Vec<_> = batch
                 .chunks(share)
-                .map(|part| scope.spawn(move || part.iter().map(|file| load(file)).collect()))
+                .map(|part| {
+                    scope.spawn(move || {
+                        let mut opener = FolderOpener::default();
+                        let mut open = |path: &Path| opener.open(path);
+                        part.iter().map(|file| load_with(file, &mut open)).collect()
+                    })
+                })
                 .collect();
             workers
                 .into_iter()
@@ -507,7 +527,11 @@ mod tests {
                 size,
                 modified_ns: 0,
             };
-            assert_eq!(read_whole(&file).unwrap(), text.as_bytes(), "size {size}");
+            assert_eq!(
+                read_whole(&file, |path| fs::File::open(path)).unwrap(),
+                text.as_bytes(),
+                "size {size}"
+            );
         }
     }
 

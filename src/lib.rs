@@ -29,6 +29,7 @@ pub mod eval;
 pub mod exclusion;
 pub mod export;
 pub mod file_list;
+pub mod folder_opener;
 pub mod frontmatter;
 pub mod import;
 pub mod index;
