@@ -142,7 +142,11 @@ fn parse_line(line: &str) -> Option<FileRecord> {
 }
 
 fn push_escaped(out: &mut String, text: &str) {
-    if !text.contains(['\\', '\t', '\n', '\r']) {
+    // By bytes: a pattern of chars decodes each one, on every path and id.
+    if !text
+        .bytes()
+        .any(|byte| matches!(byte, b'\\' | b'\t' | b'\n' | b'\r'))
+    {
         out.push_str(text);
         return;
     }

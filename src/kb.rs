@@ -312,16 +312,46 @@ fn build_locked(
         previous.manifest.schema_version == SCHEMA_VERSION
             && previous.manifest.corpus == corpus.dir()
     });
-    if let Some(previous) = updatable {
-        if let Ok(records) = Manifest::load_files(&previous.dir) {
-            if let Some(report) =
-                update(lock, corpus, &scan, previous, &records, started, progress)?
-            {
-                return Ok(report);
-            }
+    let updated = match updatable.map(|previous| (previous, Manifest::load_files(&previous.dir))) {
+        Some((previous, Ok(records))) => {
+            update(lock, corpus, &scan, previous, &records, started, progress)
         }
-    }
-    full_build(lock, corpus, &scan, started, progress)
+        _ => Ok(None),
+    };
+    let report = match updated {
+        Ok(Some(report)) => Ok(report),
+        Ok(None) => full_build(lock, corpus, &scan, started, progress),
+        Err(err) => Err(err),
+    };
+    drop_in_background(scan);
+    report
+}
+
+/// Frees `value` on a thread of its own. A large corpus's file lists are
+/// hundreds of thousands of allocations, and freeing them would be the last
+/// thing a build waits for, its work done.
+fn drop_in_background<T: Send + 'static>(value: T) {
+    // A thread that cannot start hands the value back to be dropped here.
+    let _ = std::thread::Builder::new().spawn(move || drop(value));
+}
+
+/// Runs `finish` while the file list is written into `dir` beside it: a
+/// large corpus's list is megabytes to format and flush to disk, and need
+/// not wait for the index.
+fn finish_beside_file_list<T>(
+    dir: &Path,
+    records: &[FileRecord],
+    finish: impl FnOnce() -> Result<T>,
+) -> Result<T> {
+    std::thread::scope(|scope| {
+        let files = scope.spawn(|| Manifest::save_files(dir, records));
+        let finished = finish();
+        let saved = files
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let finished = finished?;
+        saved.map(|()| finished)
+    })
 }
 
 /// Reads every corpus file into a new index.
@@ -360,15 +390,16 @@ fn full_build(
         records.push(FileRecord::new(file, outcome));
         Ok::<(), Error>(())
     })?;
+    let token_totals = finish_beside_file_list(&staging.path, &records, || writer.finish())?;
     let manifest = Manifest {
-        token_totals: writer.finish()?,
+        token_totals,
         drug_names,
         ..Manifest::new(corpus.dir(), scan, documents)
     };
     save_synonyms(corpus, &manifest, &staging.path)?;
-    manifest.save(&staging.path, &records)?;
+    manifest.save(&staging.path)?;
     lock.publish(staging)?;
-    Ok(BuildReport {
+    let report = BuildReport {
         kind: BuildKind::Full,
         documents,
         added: scan.files.len(),
@@ -377,7 +408,9 @@ fn full_build(
         skipped: skipped(scan, &records),
         synonyms_changed: false,
         elapsed: started.elapsed(),
-    })
+    };
+    drop_in_background((records, paths_by_id));
+    Ok(report)
 }
 
 /// Carries `previous` over into a new generation, re-reading only the files
@@ -504,13 +537,15 @@ fn update(
         };
         new_records.push(FileRecord::new(file, outcome));
     }
+    let token_totals =
+        finish_beside_file_list(&staging.path, &new_records, || writer.finish_compacted())?;
     let manifest = Manifest {
-        token_totals: writer.finish_compacted()?,
+        token_totals,
         drug_names,
         ..Manifest::new(corpus.dir(), scan, documents)
     };
     save_synonyms(corpus, &manifest, &staging.path)?;
-    manifest.save(&staging.path, &new_records)?;
+    manifest.save(&staging.path)?;
     lock.publish(staging)?;
     Ok(Some(report(BuildKind::Update, documents, &new_records)))
 }

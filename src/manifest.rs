@@ -274,11 +274,15 @@ impl Manifest {
         })
     }
 
-    /// Writes the manifest and the file list into `dir`, flushed to disk.
-    pub fn save(&self, dir: &Path, files: &[FileRecord]) -> Result<()> {
-        write_file(dir, FILES_FILE_NAME, file_list::to_text(files).as_bytes())?;
+    /// Writes the manifest into `dir`, flushed to disk.
+    pub fn save(&self, dir: &Path) -> Result<()> {
         let json = serde_json::to_vec(self).expect("a manifest always serialises");
         write_file(dir, FILE_NAME, &json)
+    }
+
+    /// Writes the file list into `dir`, flushed to disk.
+    pub fn save_files(dir: &Path, files: &[FileRecord]) -> Result<()> {
+        write_file(dir, FILES_FILE_NAME, file_list::to_text(files).as_bytes())
     }
 
     /// Why the index cannot be the corpus's at `corpus` whatever its files
