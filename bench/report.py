@@ -7,6 +7,10 @@ Subcommands:
                                sanity,hyperfine.json} and WORK/incremental.env
   growth WORK SIZES...         the growth table; writes WORK/growth.dat for gnuplot;
                                reads WORK/SIZE/{info,build.time,size,hyperfine.json}
+  split WORK QDIR TOOLS...     WORK/TOOL/hyperfine.json for each tool, its results query
+                               by query, from QDIR/0.json, 1.json...: one hyperfine run
+                               per query (the lines of QDIR/names), each tool a command
+                               named after it
   candidates CORPUS N          N (id, word, path under docs/) lines: dictionary entries whose
                                title is one plain word, spread over CORPUS/corpus.jsonl,
                                to look for a word found in one document only
@@ -166,6 +170,18 @@ def cmd_growth(work, sizes):
             dat.write(f"{docs} {secs} {size} {med} {p95} {rss}\n")
 
 
+def cmd_split(work, qdir, tools):
+    names = read(f"{qdir}/names").split("\n")
+    queries = [json.load(open(f"{qdir}/{i}.json"))["results"] for i in range(len(names))]
+    for t in tools:
+        results = []
+        for name, found in zip(names, queries):
+            (result,) = [r for r in found if r["command"] == t]
+            results.append(dict(result, command=name))
+        with open(f"{work}/{t}/hyperfine.json", "w", encoding="utf-8") as f:
+            json.dump({"results": results}, f)
+
+
 def cmd_candidates(corpus, n):
     picked, pos = [], []
     with open(f"{corpus}/corpus.jsonl", encoding="utf-8") as f:
@@ -200,6 +216,8 @@ def main(argv):
         cmd_run(args[0], args[1], args[2:])
     elif cmd == "growth" and len(args) >= 2:
         cmd_growth(args[0], args[1:])
+    elif cmd == "split" and len(args) >= 3:
+        cmd_split(args[0], args[1], args[2:])
     elif cmd == "candidates" and len(args) == 2:
         cmd_candidates(args[0], int(args[1]))
     elif cmd == "hits" and len(args) == 1:

@@ -16,11 +16,15 @@
 #                               tokenize='porter unicode61') filled from corpus.jsonl
 #                xapian-quest   bench/xapian_index.py (python3-xapian, English stemmer)
 #                rg             no index
-#   2. query   each of the queries in bench/queries.txt as one fresh process
-#              (start, open, search, print, exit) under `hyperfine -N --output=pipe
-#              --warmup 3 --runs 10`: the page cache is warm, nothing else stays
-#              resident. medkb's figure includes its check that the index matches
-#              the corpus (taken right after the build, so nothing is rebuilt).
+#   2. query   once every index is built: each of the queries in bench/queries.txt
+#              as one fresh process (start, open, search, print, exit) under
+#              `hyperfine -N --output=pipe --warmup 3 --runs 10`, one hyperfine run
+#              per query timing every indexed tool side by side, taking turns to go
+#              first (this host's speed drifts: the figures of a ratio are seconds
+#              apart, not minutes); rg afterwards on its own. The page cache is
+#              warm, nothing else stays resident. medkb's figure includes its check
+#              that the index matches the corpus (nothing is rebuilt: a sanity run
+#              right after the build warns if medkb writes anything to stderr).
 #                medkb          `medkb search QUERY`: top 10, human output with
 #                               snippets
 #                sqlite-fts5    words ORed, ORDER BY bm25 LIMIT 10, with snippet()
@@ -116,10 +120,11 @@ q_xapian-quest() { CMD=(quest -d "$1" -m 10 -- "$2"); }
 b_rg() { CMD=(); }
 q_rg() { CMD=(rg -i -F -- "$2" "$docs"); }
 
-# measure TOOL: build (if any), size, a sanity run of every query, hyperfine.
-measure() {
-    local t=$1 w=$work/$1 idx=$work/$1/idx q s n hf=() ign=() nonempty=0 bytes=0
-    local runs=$RUNS warmup=$WARMUP
+# prepare TOOL: build (if any), size, and a sanity run of every query; sets
+# QCMD[TOOL,i] to the argv (as one string) of query i.
+declare -A QCMD
+prepare() {
+    local t=$1 w=$work/$1 idx=$work/$1/idx q i=0 n nonempty=0 bytes=0
     rm -rf "$w"; mkdir -p "$w"
     b_"$t" "$idx"
     if ((${#CMD[@]})); then
@@ -130,27 +135,56 @@ measure() {
             die "$t build failed, see $w/build.log"
         du -sb "$idx" | cut -f1 >"$w/size"
     fi
-    if [ "$t" = rg ]; then
-        ign=(-i)                                  # rg exits 1 when nothing matches
-        [ "$corpus" = large ] && runs=$RG_RUNS warmup=$RG_WARMUP
-    fi
-    say "$corpus: $t: ${#QS[@]} queries × $((runs + warmup)) processes"
     for q in "${QS[@]}"; do
         q_"$t" "$idx" "$q"
-        s=$(shq "${CMD[@]}")
+        QCMD[$t,$i]=$(shq "${CMD[@]}")
         n=$("${CMD[@]}" 2>>"$w/sanity.err" | wc -c) || true
         ((n > 0)) && nonempty=$((nonempty + 1))
         bytes=$((bytes + n))
-        hf+=(-n "$q" "$s")
+        i=$((i + 1))
     done
     echo "$nonempty $bytes" >"$w/sanity"
     if [ "$t" = medkb ] && [ -s "$w/sanity.err" ]; then
         say "warning: medkb wrote to stderr during the sanity run (a rebuild?):"
         head -3 "$w/sanity.err" >&2
     fi
-    hyperfine -N --output=pipe --style=basic -w "$warmup" -r "$runs" "${ign[@]}" \
-        --export-json "$w/hyperfine.json" "${hf[@]}" >"$w/hyperfine.log" 2>&1 ||
-        die "hyperfine failed for $t, see $w/hyperfine.log"
+}
+
+# time_queries TOOLS...: every index is built by now. Each query is timed for
+# all the indexed tools in one hyperfine run, the tools taking turns to go
+# first, so that their figures for it are seconds apart: this host's speed
+# drifts, and timing one tool after another's build and all its queries
+# put minutes between the figures that make a ratio. rg (no index, no
+# targets, and slow on the large corpus) is timed on its own afterwards.
+time_queries() {
+    local t i k n hf tools=() qdir=$work/queries
+    for t; do [ "$t" = rg ] || tools+=("$t"); done
+    mkdir -p "$qdir"
+    printf '%s\n' "${QS[@]}" >"$qdir/names"
+    n=${#tools[@]}
+    say "$corpus: ${tools[*]}: ${#QS[@]} queries × $((RUNS + WARMUP)) processes each, side by side"
+    for ((i = 0; i < ${#QS[@]}; i++)); do
+        hf=()
+        for ((k = 0; k < n; k++)); do
+            t=${tools[$(((i + k) % n))]}
+            hf+=(-n "$t" "${QCMD[$t,$i]}")
+        done
+        hyperfine -N --output=pipe --style=basic -w "$WARMUP" -r "$RUNS" \
+            --export-json "$qdir/$i.json" "${hf[@]}" >>"$qdir/hyperfine.log" 2>&1 ||
+            die "hyperfine failed for query $((i + 1)), see $qdir/hyperfine.log"
+    done
+    "${REPORT[@]}" split "$work" "$qdir" "${tools[@]}" ||
+        die "cannot gather the query timings of $qdir"
+    for t; do
+        [ "$t" = rg ] || continue
+        hf=()
+        for ((i = 0; i < ${#QS[@]}; i++)); do hf+=(-n "${QS[$i]}" "${QCMD[rg,$i]}"); done
+        say "$corpus: rg: ${#QS[@]} queries × $((RG_RUNS + RG_WARMUP)) processes"
+        # rg exits 1 when nothing matches.
+        hyperfine -N --output=pipe --style=basic -w "$RG_WARMUP" -r "$RG_RUNS" -i \
+            --export-json "$work/rg/hyperfine.json" "${hf[@]}" >"$work/rg/hyperfine.log" 2>&1 ||
+            die "hyperfine failed for rg, see $work/rg/hyperfine.log"
+    done
 }
 
 # medkb search --json WORD: "total TAB suggestion TAB ids" (up to 1000 hits).
@@ -264,7 +298,10 @@ for corpus in "${corpora[@]}"; do
         awk '{s += $1} END {printf "%.2f", s / 1e6}') MB of text files ($docs)"
 
     if [ "$corpus" = large ]; then restore_corpus; fi
-    for t in $TOOLS; do measure "$t"; done
+    for t in $TOOLS; do prepare "$t"; done
+    # Builds write hundreds of megabytes: let them reach the disk first.
+    sync
+    time_queries $TOOLS
     if [ "$corpus" = large ]; then incremental; fi
 
     "${REPORT[@]}" run "$corpus" "$work" $TOOLS | tee "$work/results.md" >>"$results.tmp"
