@@ -144,7 +144,7 @@ impl Corpus {
         self.stamp_folder(&self.dir, &self.name, &mut scan);
         let entries = fs::read_dir(&self.dir).map_err(|err| Error::read(&self.dir, err))?;
         if threads <= 1 {
-            self.walk_entries(entries, &self.name, 0, &mut scan);
+            self.walk_entries(&self.dir, entries, &self.name, 0, &mut scan);
             return Ok(scan);
         }
         // One part per top entry, the folders among them walked in
@@ -153,7 +153,9 @@ impl Corpus {
         let mut folders = Vec::new();
         for (file_name, entry) in sorted(entries) {
             let mut part = Scan::default();
-            if let Some(folder) = self.visit(&file_name, &entry, &self.name, 0, &mut part) {
+            if let Some(folder) =
+                self.visit(&self.dir, &file_name, &entry, &self.name, 0, &mut part)
+            {
                 folders.push((parts.len(), folder));
             }
             parts.push(part);
@@ -206,25 +208,33 @@ impl Corpus {
     fn walk(&self, dir: &Path, rel: &str, depth: usize, scan: &mut Scan) {
         self.stamp_folder(dir, rel, scan);
         match fs::read_dir(dir) {
-            Ok(entries) => self.walk_entries(entries, rel, depth, scan),
+            Ok(entries) => self.walk_entries(dir, entries, rel, depth, scan),
             Err(err) => scan
                 .skipped
                 .push(skipped(rel, format!("cannot read folder: {err}"))),
         }
     }
 
-    fn walk_entries(&self, entries: fs::ReadDir, rel: &str, depth: usize, scan: &mut Scan) {
+    fn walk_entries(
+        &self,
+        dir: &Path,
+        entries: fs::ReadDir,
+        rel: &str,
+        depth: usize,
+        scan: &mut Scan,
+    ) {
         for (file_name, entry) in sorted(entries) {
-            if let Some((path, rel_path)) = self.visit(&file_name, &entry, rel, depth, scan) {
+            if let Some((path, rel_path)) = self.visit(dir, &file_name, &entry, rel, depth, scan) {
                 self.walk(&path, &rel_path, depth + 1, scan);
             }
         }
     }
 
-    /// Records one entry of a folder at `rel` in `scan`; a folder to walk
-    /// comes back as its path and relative path.
+    /// Records one entry of the folder `dir` at `rel` in `scan`; a folder to
+    /// walk comes back as its path and relative path.
     fn visit(
         &self,
+        dir: &Path,
         file_name: &OsStr,
         entry: &fs::DirEntry,
         rel: &str,
@@ -246,7 +256,11 @@ impl Corpus {
         rel_path.push_str(rel);
         rel_path.push('/');
         rel_path.push_str(name);
-        let path = entry.path();
+        // Made to measure: `entry.path()` copies the folder's path and then
+        // grows the copy, two allocations for each of a large corpus's files.
+        let mut path = PathBuf::with_capacity(dir.as_os_str().len() + 1 + file_name.len());
+        path.push(dir);
+        path.push(file_name);
         // An entry removed while we walked is no longer part of the corpus.
         let link_meta = entry.metadata().ok()?;
         let meta = if link_meta.file_type().is_symlink() {

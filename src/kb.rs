@@ -314,7 +314,9 @@ fn build_locked(
     });
     let updated = match updatable.map(|previous| (previous, Manifest::load_files(&previous.dir))) {
         Some((previous, Ok(records))) => {
-            update(lock, corpus, &scan, previous, &records, started, progress)
+            let updated = update(lock, corpus, &scan, previous, &records, started, progress);
+            drop_in_background(records);
+            updated
         }
         _ => Ok(None),
     };
