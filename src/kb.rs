@@ -320,11 +320,10 @@ fn build_locked(
         }
         _ => Ok(None),
     };
-    let report = match updated {
-        Ok(Some(report)) => Ok(report),
-        Ok(None) => full_build(lock, corpus, &scan, started, progress),
-        Err(err) => Err(err),
-    };
+    let report = updated.and_then(|updated| match updated {
+        Some(report) => Ok(report),
+        None => full_build(lock, corpus, &scan, started, progress),
+    });
     drop_in_background(scan);
     report
 }
