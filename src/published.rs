@@ -21,6 +21,9 @@ use tantivy::directory::{
     Directory, DirectoryLock, FileHandle, Lock, OwnedBytes, WatchCallback, WatchHandle, WritePtr,
 };
 
+/// tantivy's list of the files it manages, beside `meta.json`.
+const MANAGED_FILE: &str = ".managed.json";
+
 #[derive(Debug, Clone)]
 pub struct Published {
     dir: Arc<Path>,
@@ -92,6 +95,13 @@ impl Directory for Published {
     }
 
     fn atomic_read(&self, path: &Path) -> Result<Vec<u8>, OpenReadError> {
+        // tantivy's list of the files it manages serves only its garbage
+        // collection, which nothing runs on a read-only generation: read
+        // and parsed at every open, it cost 1% of a question on the
+        // 139,350-document benchmark corpus. Without it the list is empty.
+        if path == Path::new(MANAGED_FILE) {
+            return Err(OpenReadError::FileDoesNotExist(path.to_path_buf()));
+        }
         let mut bytes = Vec::new();
         io::Read::read_to_end(&mut self.open_file(path)?, &mut bytes)
             .map_err(|err| OpenReadError::wrap_io_error(err, path.to_path_buf()))?;
