@@ -64,12 +64,27 @@ impl fmt::Display for Skipped {
 }
 
 /// A folder of the corpus and its modification time, which changes when a
-/// file in it is added, removed or renamed.
+/// file in it is added, removed or renamed. Saved as a pair, `[path, time]`:
+/// every search reads them all, and a pair parses in a fraction of the time
+/// of an object with named fields.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "(String, u64)", into = "(String, u64)")]
 pub struct FolderStamp {
     /// Relative to the corpus folder, `/`-separated; empty for the corpus itself.
     pub path: String,
     pub modified_ns: u64,
+}
+
+impl From<(String, u64)> for FolderStamp {
+    fn from((path, modified_ns): (String, u64)) -> FolderStamp {
+        FolderStamp { path, modified_ns }
+    }
+}
+
+impl From<FolderStamp> for (String, u64) {
+    fn from(stamp: FolderStamp) -> (String, u64) {
+        (stamp.path, stamp.modified_ns)
+    }
 }
 
 /// What a walk of the corpus found.

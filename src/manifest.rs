@@ -23,7 +23,7 @@ use crate::file_list;
 
 /// Bump when the schema, the analyzer or the stored body format changes, so
 /// that indexes built by an older medkb are rebuilt rather than misread.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// The manifest's file name inside an index generation folder.
 pub const FILE_NAME: &str = "medkb-manifest.json";
