@@ -1,9 +1,14 @@
-//! Opening the files of a corpus one folder at a time.
+//! Opening the files of a corpus, and reading the times of its folders,
+//! from a handle on a folder.
 //!
-//! In: the paths of files to read, in walk order. Out: each file, open. A
-//! file opened by its whole path has every folder of that path looked up
-//! again, and a build opens each of its files: on Unix the files are opened
-//! relative to a handle on the folder they share with the one before.
+//! A file opened or a folder looked up by its whole path has every folder
+//! of that path looked up again, and a build opens each of its files while
+//! a search reads the time of every corpus folder: on Unix both are done
+//! relative to a handle on a folder held open.
+//!
+//! In: the paths of files to read, in walk order ([`FolderOpener`]); the
+//! corpus folder and its folders' relative paths ([`FolderTimes`]). Out:
+//! each file, open; each folder's modification time.
 
 use std::fs::File;
 use std::io;
@@ -53,6 +58,50 @@ impl FolderOpener {
     }
 }
 
+/// Reads the modification times of the folders inside one folder.
+pub struct FolderTimes<'a> {
+    base: &'a Path,
+    #[cfg(unix)]
+    held: Option<rustix::fd::OwnedFd>,
+}
+
+impl<'a> FolderTimes<'a> {
+    /// Times of the folders in `base`, which is held open if it can be.
+    pub fn new(base: &'a Path) -> FolderTimes<'a> {
+        FolderTimes {
+            base,
+            #[cfg(unix)]
+            held: {
+                use rustix::fs::{Mode, OFlags};
+                let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+                rustix::fs::open(base, flags, Mode::empty()).ok()
+            },
+        }
+    }
+
+    /// The modification time of `relative` (`/`-separated, empty for the
+    /// folder itself), as [`crate::corpus::modified_ns`] gives it for the
+    /// whole path: nanoseconds since the epoch, links followed.
+    pub fn modified_ns(&self, relative: &str) -> io::Result<u64> {
+        #[cfg(unix)]
+        if let Some(held) = &self.held {
+            let stat = if relative.is_empty() {
+                rustix::fs::fstat(held)
+            } else {
+                rustix::fs::statat(held, relative, rustix::fs::AtFlags::empty())
+            }?;
+            // As `Duration::as_nanos() as u64` of the time since the epoch,
+            // and 0 before it. The fields' types differ between platforms.
+            #[allow(clippy::unnecessary_cast)]
+            let nanos = stat.st_mtime_nsec as u64;
+            return Ok(u64::try_from(stat.st_mtime).map_or(0, |seconds| {
+                seconds.wrapping_mul(1_000_000_000).wrapping_add(nanos)
+            }));
+        }
+        crate::corpus::modified_ns(&self.base.join(relative))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,6 +148,30 @@ mod tests {
             let path = dir.path().join(missing);
             let ours = opener.open(&path).unwrap_err().kind();
             assert_eq!(ours, File::open(&path).unwrap_err().kind(), "{missing}");
+        }
+    }
+
+    #[test]
+    fn folder_times_are_those_of_the_whole_path() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("a/b")).unwrap();
+        let times = FolderTimes::new(dir.path());
+        for relative in ["", "a", "a/b"] {
+            let whole = crate::corpus::modified_ns(&dir.path().join(relative)).unwrap();
+            assert_eq!(times.modified_ns(relative).unwrap(), whole, "{relative:?}");
+        }
+        let missing = times.modified_ns("gone").unwrap_err().kind();
+        assert_eq!(missing, io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn folder_times_of_a_missing_folder_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join("gone");
+        let times = FolderTimes::new(&gone);
+        for relative in ["", "a"] {
+            let err = times.modified_ns(relative).unwrap_err().kind();
+            assert_eq!(err, io::ErrorKind::NotFound, "{relative:?}");
         }
     }
 

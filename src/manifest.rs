@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::{FolderStamp, Scan, SourceFile};
 use crate::error::{Error, Result};
 use crate::file_list;
+use crate::folder_opener::FolderTimes;
 
 /// Bump when the schema, the analyzer or the stored body format changes, so
 /// that indexes built by an older medkb are rebuilt rather than misread.
@@ -301,17 +302,13 @@ impl Manifest {
     }
 
     /// The first corpus folder whose time differs from the manifest's: a
-    /// file in it was added, removed or renamed. Costs one `stat` a folder.
+    /// file in it was added, removed or renamed. Costs one `stat` a folder,
+    /// each from a handle on the corpus folder rather than from the root.
     pub fn changed_folder(&self, corpus: &Path) -> Option<String> {
-        // One path, rebuilt for each folder: a search checks them all, and
-        // a fresh allocation each was most of the check's own cost.
-        let mut path = PathBuf::with_capacity(corpus.as_os_str().len() + 64);
+        let times = FolderTimes::new(corpus);
         self.folders.iter().find_map(|folder| {
-            path.as_mut_os_string().clear();
-            path.push(corpus);
-            path.push(&folder.path);
-            let same = crate::corpus::modified_ns(&path).ok() == Some(folder.modified_ns);
-            (!same).then(|| format!("{} changed", path.display()))
+            let same = times.modified_ns(&folder.path).ok() == Some(folder.modified_ns);
+            (!same).then(|| format!("{} changed", corpus.join(&folder.path).display()))
         })
     }
 

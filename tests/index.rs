@@ -234,6 +234,9 @@ fn a_large_corpus_is_checked_by_folder_and_still_sees_new_and_removed_files() {
     let kb = TestKb::new();
     write_numbered_docs(&kb, 2_010);
     assert_success(&kb.run(&["index"]));
+    let unchanged = kb.run(&["search", "--json", "document"]);
+    assert_success(&unchanged);
+    assert_eq!(stderr(&unchanged), "", "an unchanged corpus is fresh");
     kb.write("articles/07/late.txt", "Late arrival\nAbout pangolins.\n");
     let output = kb.run(&["search", "--json", "pangolins"]);
     assert_success(&output);
