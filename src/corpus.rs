@@ -13,8 +13,8 @@ use std::time::UNIX_EPOCH;
 
 use crate::doc::{self, Citation, Doc, Kind};
 use crate::error::{Error, Result};
-use crate::folder_opener::FolderOpener;
 use crate::frontmatter;
+use crate::held_folder::FolderOpener;
 use crate::markdown;
 
 /// Files larger than this are skipped: no article is this long, and reading

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::{FolderStamp, Scan, SourceFile};
 use crate::error::{Error, Result};
 use crate::file_list;
-use crate::folder_opener::FolderTimes;
+use crate::held_folder::HeldFolder;
 
 /// Bump when the schema, the analyzer or the stored body format changes, so
 /// that indexes built by an older medkb are rebuilt rather than misread.
@@ -305,9 +305,10 @@ impl Manifest {
     /// file in it was added, removed or renamed. Costs one `stat` a folder,
     /// each from a handle on the corpus folder rather than from the root.
     pub fn changed_folder(&self, corpus: &Path) -> Option<String> {
-        let times = FolderTimes::new(corpus);
+        let held = HeldFolder::new(corpus);
         self.folders.iter().find_map(|folder| {
-            let same = times.modified_ns(&folder.path).ok() == Some(folder.modified_ns);
+            let time = held.modified_ns(Path::new(&folder.path));
+            let same = time.ok() == Some(folder.modified_ns);
             (!same).then(|| format!("{} changed", corpus.join(&folder.path).display()))
         })
     }
