@@ -487,7 +487,8 @@ fn parse_kind(text: &str) -> Result<Kind, String> {
 /// Runs the command line and returns the process exit code.
 pub fn run() -> i32 {
     let started = Instant::now();
-    let cli = match parse_command_line() {
+    let cli = Cli::try_parse();
+    let cli = match cli {
         Ok(cli) => cli,
         Err(err) => {
             // Help and version go to stdout with 0, usage errors to stderr with 2.
@@ -512,22 +513,6 @@ pub fn run() -> i32 {
         Ok(()) => 0,
         Err(err) => report(&err),
     }
-}
-
-/// Parses the command line as [`Parser::try_parse`] does, but leaves clap's
-/// definitions of the command unfreed: the process ends soon after, and
-/// freeing them was 2.5% of a short search's instructions.
-fn parse_command_line() -> Result<Cli, clap::Error> {
-    let mut command = Cli::command();
-    let parsed = command
-        .try_get_matches_from_mut(std::env::args_os())
-        .and_then(|mut matches| {
-            let cli = Cli::from_arg_matches_mut(&mut matches);
-            std::mem::forget(matches);
-            cli.map_err(|err| err.format(&mut command))
-        });
-    std::mem::forget(command);
-    parsed
 }
 
 /// Messages on stderr: notices unless `--quiet`, details with `--verbose`.

@@ -5,7 +5,6 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use tantivy::collector::sort_key::{SortBySimilarityScore, SortByStaticFastValue};
 use tantivy::collector::{Collector, TopDocs};
@@ -451,9 +450,7 @@ pub struct Opened {
     pub index: Index,
     pub reader: IndexReader,
     pub fields: Fields,
-    /// Shared, so that the corpus can be checked against it on another
-    /// thread while the index opens.
-    pub manifest: Arc<Manifest>,
+    pub manifest: Manifest,
 }
 
 impl Opened {
@@ -478,15 +475,11 @@ impl Opened {
 
     /// Opens the index in `dir` (a complete generation folder).
     pub fn open(dir: &Path) -> Result<Opened> {
-        Opened::open_with(dir, Arc::new(Manifest::load(dir)?))
-    }
-
-    /// Opens the index in `dir`, whose manifest has been read.
-    pub fn open_with(dir: &Path, manifest: Arc<Manifest>) -> Result<Opened> {
         let damaged = |reason: String| Error::IndexDamaged {
             path: dir.to_path_buf(),
             reason,
         };
+        let manifest = Manifest::load(dir)?;
         let files = Published::open(dir).map_err(|err| damaged(err.to_string()))?;
         let index = Index::open(files.clone()).map_err(|err| damaged(err.to_string()))?;
         let fields = Fields::from_schema(&index.schema())

@@ -8,7 +8,6 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustc_hash::FxHashMap;
@@ -180,8 +179,8 @@ impl KnowledgeBase {
         };
         // Twice at most: once more after waiting for another process's build.
         for _ in 0..2 {
-            let (usable, reason) = match self.open_current_checked(&corpus) {
-                Ok(Some((opened, staleness))) => match staleness {
+            let (usable, reason) = match self.open_current() {
+                Ok(Some(opened)) => match staleness(&opened, &corpus) {
                     Ok(None) => return Ok(opened),
                     Ok(Some(reason)) => (Some(opened), reason),
                     Err(corpus_error) => return keep_as_built(corpus_error, notices),
@@ -249,12 +248,7 @@ impl KnowledgeBase {
     ) -> Result<Option<Opened>> {
         if let Ok(corpus) = Corpus::open(&self.corpus) {
             if let Ok(Some(current)) = self.index.current() {
-                if current == previous.dir
-                    && matches!(
-                        staleness(&previous.manifest, &previous.dir, &corpus),
-                        Ok(None)
-                    )
-                {
+                if current == previous.dir && matches!(staleness(previous, &corpus), Ok(None)) {
                     return Ok(None);
                 }
             }
@@ -266,51 +260,25 @@ impl KnowledgeBase {
     /// just before a build replaced it may find its generation gone: read
     /// the pointer again once before calling the index damaged.
     fn open_current(&self) -> Result<Option<Opened>> {
-        self.open_current_with(Opened::open)
-    }
-
-    /// Opens the generation `CURRENT` names and, meanwhile, checks it
-    /// against `corpus`, as [`staleness`] does.
-    fn open_current_checked(&self, corpus: &Corpus) -> Result<Option<(Opened, Staleness)>> {
-        self.open_current_with(|generation| open_checked(generation, corpus))
-    }
-
-    fn open_current_with<T>(&self, open: impl Fn(&Path) -> Result<T>) -> Result<Option<T>> {
         let Some(generation) = self.index.current()? else {
             return Ok(None);
         };
-        match open(&generation) {
+        match Opened::open(&generation) {
             Ok(opened) => Ok(Some(opened)),
             Err(first_error) => match self.index.current()? {
-                Some(again) if again != generation => open(&again).map(Some),
+                Some(again) if again != generation => Opened::open(&again).map(Some),
                 _ => Err(first_error),
             },
         }
     }
 }
 
-/// What [`staleness`] finds.
-type Staleness = Result<Option<String>>;
-
-/// Opens the generation in `dir` while another thread checks it against
-/// `corpus`: opening the index and reading the times of a large corpus's
-/// folders each take a good share of a search, and a machine has cores to
-/// spare for one process.
-fn open_checked(dir: &Path, corpus: &Corpus) -> Result<(Opened, Staleness)> {
-    let manifest = Arc::new(Manifest::load(dir)?);
-    std::thread::scope(|scope| {
-        let check = scope.spawn(|| staleness(&manifest, dir, corpus));
-        let opened = Opened::open_with(dir, Arc::clone(&manifest));
-        let staleness = check.join().expect("checking the corpus does not panic");
-        opened.map(|opened| (opened, staleness))
-    })
-}
-
-/// Why the generation in `dir`, built as `manifest` says, no longer matches
-/// the corpus, or `None` when it does. For a large corpus this looks only
-/// at folder times (see [`manifest::FULL_CHECK_MAX_FILES`]); an error means
-/// the corpus could not be read.
-fn staleness(manifest: &Manifest, dir: &Path, corpus: &Corpus) -> Staleness {
+/// Why `opened` no longer matches the corpus, or `None` when it does. For a
+/// large corpus this looks only at folder times (see
+/// [`manifest::FULL_CHECK_MAX_FILES`]); an error means the corpus could not
+/// be read.
+fn staleness(opened: &Opened, corpus: &Corpus) -> Result<Option<String>> {
+    let manifest = &opened.manifest;
     if let Some(reason) = manifest.mismatch(corpus.dir()) {
         return Ok(Some(reason));
     }
@@ -318,10 +286,12 @@ fn staleness(manifest: &Manifest, dir: &Path, corpus: &Corpus) -> Staleness {
         return Ok(manifest.changed_folder(corpus.dir()));
     }
     let scan = corpus.scan()?;
-    if Manifest::files_text(dir).is_ok_and(|text| file_list::lists_exactly(&text, &scan.files)) {
+    if Manifest::files_text(&opened.dir)
+        .is_ok_and(|text| file_list::lists_exactly(&text, &scan.files))
+    {
         return Ok(None);
     }
-    Ok(match Manifest::load_files(dir) {
+    Ok(match Manifest::load_files(&opened.dir) {
         Ok(records) => manifest::changes(&records, &scan).describe(),
         Err(damaged) => Some(damaged.to_string()),
     })
