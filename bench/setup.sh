@@ -8,6 +8,8 @@
 #   corpus sources   dict-gcide, dict-foldoc (dictionary entries), manpages,
 #                    manpages-dev and man-db (rendered man pages), bsdextrautils (col)
 #   plotting         gnuplot-nox (bench/growth.sh draws docs/growth.png with it)
+#   profiling        valgrind (bench/hot-functions.sh lists the functions a
+#                    search runs with its callgrind)
 #
 # Usage: bench/setup.sh      (as root, or with sudo available)
 # Idempotent: packages already installed are skipped, so a second run takes
@@ -16,7 +18,7 @@ set -euo pipefail
 
 pkgs=(sqlite3 xapian-tools python3-xapian ripgrep hyperfine time
       dict-gcide dict-foldoc manpages manpages-dev man-db bsdextrautils
-      gnuplot-nox)
+      gnuplot-nox valgrind)
 
 missing=()
 for p in "${pkgs[@]}"; do
