@@ -17,12 +17,12 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::held_folder::HeldFolder;
-
 use tantivy::directory::error::{DeleteError, LockError, OpenReadError, OpenWriteError};
 use tantivy::directory::{
     Directory, DirectoryLock, FileHandle, Lock, OwnedBytes, WatchCallback, WatchHandle, WritePtr,
 };
+
+use crate::held_folder::HeldFolder;
 
 /// tantivy's list of the files it manages, beside `meta.json`.
 const MANAGED_FILE: &str = ".managed.json";
