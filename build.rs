@@ -11,6 +11,12 @@
 //!   of them. Only where rustc links with its own LLD (x86_64 Linux, since
 //!   Rust 1.90) and no other linker is asked for, as LLD reads such a list;
 //!   `MEDKB_ORDER=0` leaves the layout to the linker.
+//! - The unwinder linked in, as gcc's `-static-libgcc` and Rust's static
+//!   builds do, not loaded from `libgcc_s.so.1`: that library's constructor
+//!   asks the processor for its features a dozen times, and in a virtual
+//!   machine each such question (CPUID) is a trip to the hypervisor, 6 µs
+//!   on the machine of the README's figures: a tenth of a millisecond per
+//!   search. `MEDKB_SHARED_LIBGCC=1` keeps the shared library.
 
 use std::path::Path;
 use std::process::Command;
@@ -20,6 +26,7 @@ const HOT_FUNCTIONS: &str = "bench/hot-functions.txt";
 fn main() {
     println!("cargo:rerun-if-env-changed=MEDKB_PIE");
     println!("cargo:rerun-if-env-changed=MEDKB_ORDER");
+    println!("cargo:rerun-if-env-changed=MEDKB_SHARED_LIBGCC");
     println!("cargo:rerun-if-changed={HOT_FUNCTIONS}");
     let env = |name: &str| std::env::var(name).unwrap_or_default();
     if env("CARGO_CFG_TARGET_OS") != "linux" {
@@ -29,11 +36,21 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-no-pie");
     }
     let hot = Path::new(&env("CARGO_MANIFEST_DIR")).join(HOT_FUNCTIONS);
-    // Another linker asked for in the flags may not read the list.
+    // Another linker, asked for in the flags or cargo's configuration, may
+    // not read the list nor search for libraries as `cc` does.
     let flags = env("CARGO_ENCODED_RUSTFLAGS");
-    let linker_chosen = ["linker", "fuse-ld", "link-self-contained"]
-        .iter()
-        .any(|flag| flags.contains(flag));
+    let linker_chosen = !env("RUSTC_LINKER").is_empty()
+        || ["linker", "fuse-ld", "link-self-contained"]
+            .iter()
+            .any(|flag| flags.contains(flag));
+    if env("MEDKB_SHARED_LIBGCC") != "1"
+        && env("CARGO_CFG_TARGET_ENV") == "gnu"
+        && env("TARGET") == env("HOST")
+        && !env("CARGO_CFG_TARGET_FEATURE").contains("crt-static")
+        && !linker_chosen
+    {
+        link_unwinder_statically(Path::new(&env("OUT_DIR")));
+    }
     if env("MEDKB_ORDER") != "0"
         && env("TARGET") == "x86_64-unknown-linux-gnu"
         && !linker_chosen
@@ -47,6 +64,27 @@ fn main() {
         // Functions renamed or removed since the list was written are
         // simply not placed.
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
+}
+
+/// Answers the linker's `-lgcc_s` (which rustc asks for by name) with the
+/// static `libgcc_eh.a` of the system's C compiler, through a linker script
+/// of that name found first. Without that archive, the link stays as it was.
+fn link_unwinder_statically(out_dir: &Path) {
+    let Ok(output) = Command::new("cc")
+        .arg("-print-file-name=libgcc_eh.a")
+        .output()
+    else {
+        return;
+    };
+    let archive = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    // The compiler prints the bare name back when it has no such file.
+    if !Path::new(&archive).is_absolute() || !Path::new(&archive).is_file() {
+        return;
+    }
+    let script = format!("INPUT({archive})\n");
+    if std::fs::write(out_dir.join("libgcc_s.so"), script).is_ok() {
+        println!("cargo:rustc-link-search=native={}", out_dir.display());
     }
 }
 
