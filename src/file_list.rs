@@ -15,6 +15,8 @@
 //! files, and an update reads and writes the list whole: as JSON, that was
 //! most of an update's time.
 
+use std::borrow::Cow;
+
 use crate::corpus::SourceFile;
 use crate::manifest::{FileRecord, Outcome};
 
@@ -22,7 +24,7 @@ use crate::manifest::{FileRecord, Outcome};
 const HEADER: &str = "medkb-files 1";
 
 /// Writes `files` in the line format.
-pub fn to_text(files: &[FileRecord]) -> String {
+pub fn to_text(files: &[FileRecord<'_>]) -> String {
     let mut out = String::with_capacity(64 * files.len() + HEADER.len() + 1);
     out.push_str(HEADER);
     out.push('\n');
@@ -60,8 +62,9 @@ pub fn to_text(files: &[FileRecord]) -> String {
     out
 }
 
-/// Reads the line format; the error says which line is wrong.
-pub fn from_text(text: &str) -> Result<Vec<FileRecord>, String> {
+/// Reads the line format, borrowing every field written without escapes;
+/// the error says which line is wrong.
+pub fn from_text(text: &str) -> Result<Vec<FileRecord<'_>>, String> {
     let mut lines = text.split_terminator('\n');
     if lines.next() != Some(HEADER) {
         return Err(format!("its first line is not '{HEADER}'"));
@@ -100,13 +103,13 @@ pub fn lists_exactly(text: &str, files: &[SourceFile]) -> bool {
 }
 
 /// `text` as the line format writes it.
-fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+fn escaped(text: &str) -> Cow<'_, str> {
     if needs_escape(text) {
         let mut out = String::with_capacity(text.len() + 2);
         push_escaped(&mut out, text);
-        std::borrow::Cow::Owned(out)
+        Cow::Owned(out)
     } else {
-        std::borrow::Cow::Borrowed(text)
+        Cow::Borrowed(text)
     }
 }
 
@@ -130,7 +133,7 @@ fn fields(line: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn parse_line(line: &str) -> Option<FileRecord> {
+fn parse_line(line: &str) -> Option<FileRecord<'_>> {
     let mut fields = fields(line);
     let path = unescape(fields.next()?)?;
     let size = fields.next()?.parse().ok()?;
@@ -186,9 +189,9 @@ fn push_escaped(out: &mut String, text: &str) {
     }
 }
 
-fn unescape(field: &str) -> Option<String> {
+fn unescape(field: &str) -> Option<Cow<'_, str>> {
     if memchr::memchr(b'\\', field.as_bytes()).is_none() {
-        return Some(field.to_string());
+        return Some(Cow::Borrowed(field));
     }
     let mut out = String::with_capacity(field.len());
     let mut chars = field.chars();
@@ -205,16 +208,16 @@ fn unescape(field: &str) -> Option<String> {
             _ => return None,
         });
     }
-    Some(out)
+    Some(Cow::Owned(out))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn record(path: &str, outcome: Outcome) -> FileRecord {
+    fn record<'a>(path: &'a str, outcome: Outcome<'a>) -> FileRecord<'a> {
         FileRecord {
-            path: path.to_string(),
+            path: path.into(),
             size: 2417,
             modified_ns: 1_795_329_295_868_007_415,
             outcome,
@@ -270,6 +273,20 @@ mod tests {
     }
 
     #[test]
+    fn fields_without_escapes_are_borrowed_from_the_text() {
+        let text = format!("{HEADER}\na.md\t1\t2\tindexed\ta\nb\\tc.md\t1\t2\tindexed\tb\n");
+        let records = from_text(&text).unwrap();
+        assert!(matches!(records[0].path, Cow::Borrowed("a.md")));
+        assert!(matches!(
+            &records[0].outcome,
+            Outcome::Indexed {
+                id: Cow::Borrowed("a")
+            }
+        ));
+        assert!(matches!(&records[1].path, Cow::Owned(path) if path == "b\tc.md"));
+    }
+
+    #[test]
     fn damage_is_reported_by_line() {
         let good = to_text(&[record("a.md", Outcome::Indexed { id: "a".into() })]);
         assert!(from_text("").is_err());
@@ -300,7 +317,14 @@ mod tests {
         let walked = vec![file("a.md", 1), file("tab\there.md", 2)];
         let records: Vec<FileRecord> = walked
             .iter()
-            .map(|f| FileRecord::new(f, Outcome::Indexed { id: f.rel.clone() }))
+            .map(|f| {
+                FileRecord::new(
+                    f,
+                    Outcome::Indexed {
+                        id: f.rel.as_str().into(),
+                    },
+                )
+            })
             .collect();
         let text = to_text(&records);
         assert!(lists_exactly(&text, &walked));

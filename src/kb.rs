@@ -291,10 +291,11 @@ fn staleness(opened: &Opened, corpus: &Corpus) -> Result<Option<String>> {
     {
         return Ok(None);
     }
-    Ok(match Manifest::load_files(&opened.dir) {
-        Ok(records) => manifest::changes(&records, &scan).describe(),
-        Err(damaged) => Some(damaged.to_string()),
-    })
+    let described = Manifest::files_text(&opened.dir).and_then(|text| {
+        let records = Manifest::parse_files(&opened.dir, &text)?;
+        Ok(manifest::changes(&records, &scan).describe())
+    });
+    Ok(described.unwrap_or_else(|damaged| Some(damaged.to_string())))
 }
 
 /// Writes a new index generation: an update of `previous` when there is one
@@ -312,14 +313,18 @@ fn build_locked(
         previous.manifest.schema_version == SCHEMA_VERSION
             && previous.manifest.corpus == corpus.dir()
     });
-    let updated = match updatable.map(|previous| (previous, Manifest::load_files(&previous.dir))) {
-        Some((previous, Ok(records))) => {
-            let updated = update(lock, corpus, &scan, previous, &records, started, progress);
-            drop_in_background(records);
-            updated
-        }
-        _ => Ok(None),
+    let listed = updatable.and_then(|previous| {
+        let text = Manifest::files_text(&previous.dir).ok()?;
+        Some((previous, text))
+    });
+    let updated = match &listed {
+        Some((previous, text)) => match Manifest::parse_files(&previous.dir, text) {
+            Ok(records) => update(lock, corpus, &scan, previous, &records, started, progress),
+            Err(_) => Ok(None),
+        },
+        None => Ok(None),
     };
+    drop_in_background(listed.map(|(_, text)| text));
     let report = updated.and_then(|updated| match updated {
         Some(report) => Ok(report),
         None => full_build(lock, corpus, &scan, started, progress),
@@ -341,7 +346,7 @@ fn drop_in_background<T: Send + 'static>(value: T) {
 /// not wait for the index.
 fn finish_beside_file_list<T>(
     dir: &Path,
-    records: &[FileRecord],
+    records: &[FileRecord<'_>],
     finish: impl FnOnce() -> Result<T>,
 ) -> Result<T> {
     std::thread::scope(|scope| {
@@ -380,12 +385,12 @@ fn full_build(
                     documents += 1;
                     record_drug_names(&mut drug_names, &doc);
                     paths_by_id.insert(doc.id.clone(), doc.path);
-                    Outcome::Indexed { id: doc.id }
+                    Outcome::Indexed { id: doc.id.into() }
                 }
             },
             Err(skip) => Outcome::Skipped {
                 line: skip.line,
-                reason: skip.reason,
+                reason: skip.reason.into(),
             },
         };
         records.push(FileRecord::new(file, outcome));
@@ -410,7 +415,7 @@ fn full_build(
         synonyms_changed: false,
         elapsed: started.elapsed(),
     };
-    drop_in_background((records, paths_by_id));
+    drop_in_background(paths_by_id);
     Ok(report)
 }
 
@@ -422,7 +427,7 @@ fn update(
     corpus: &Corpus,
     scan: &Scan,
     previous: &Opened,
-    records: &[FileRecord],
+    records: &[FileRecord<'_>],
     started: Instant,
     progress: Progress<'_>,
 ) -> Result<Option<BuildReport>> {
@@ -434,7 +439,7 @@ fn update(
     // A new synonyms file is compiled into a new generation too.
     let synonyms_changed =
         compiled_synonyms(&previous.dir, synonyms_file(corpus).as_deref()).is_none();
-    let report = |kind, documents, records: &[FileRecord]| BuildReport {
+    let report = |kind, documents, records: &[FileRecord<'_>]| BuildReport {
         kind,
         documents,
         added: changes.added.len(),
@@ -481,17 +486,17 @@ fn update(
     }
     let duplicates: HashSet<&str> = untouched()
         .filter_map(|record| match &record.outcome {
-            Outcome::Duplicate { id, .. } => Some(id.as_str()),
+            Outcome::Duplicate { id, .. } => Some(id.as_ref()),
             _ => None,
         })
         .collect();
     let mut held: HashSet<&str> = HashSet::new();
     for record in untouched() {
         if let Outcome::Indexed { id } = &record.outcome {
-            if new_ids.contains(id.as_str()) {
+            if new_ids.contains(id.as_ref()) {
                 return Ok(None);
             }
-            if duplicates.contains(id.as_str()) {
+            if duplicates.contains(id.as_ref()) {
                 held.insert(id);
             }
         }
@@ -511,7 +516,7 @@ fn update(
     {
         if let Outcome::Indexed { id } = &record.outcome {
             writer.remove(id);
-            drug_names.remove(id);
+            drug_names.remove(id.as_ref());
             documents -= 1;
         }
     }
@@ -527,11 +532,11 @@ fn update(
                     writer.add(&doc)?;
                     documents += 1;
                     record_drug_names(&mut drug_names, &doc);
-                    Outcome::Indexed { id: doc.id }
+                    Outcome::Indexed { id: doc.id.into() }
                 }
                 Some(Err(skip)) => Outcome::Skipped {
                     line: skip.line,
-                    reason: skip.reason,
+                    reason: skip.reason.into(),
                 },
                 None => continue, // unreachable: every new file was read
             },
@@ -580,24 +585,27 @@ fn record_drug_names(drug_names: &mut BTreeMap<String, Vec<String>>, doc: &Doc) 
     }
 }
 
-fn duplicate(id: String, first: &str) -> Outcome {
+fn duplicate(id: String, first: &str) -> Outcome<'static> {
     let reason = format!("duplicate id '{id}' (also used by {first}); rename one");
-    Outcome::Duplicate { id, reason }
+    Outcome::Duplicate {
+        id: id.into(),
+        reason: reason.into(),
+    }
 }
 
 /// What the index leaves out: folders the walk could not read, then files.
-fn skipped(scan: &Scan, records: &[FileRecord]) -> Vec<Skipped> {
+fn skipped(scan: &Scan, records: &[FileRecord<'_>]) -> Vec<Skipped> {
     let files = records.iter().filter_map(|record| match &record.outcome {
         Outcome::Indexed { .. } => None,
         Outcome::Skipped { line, reason } => Some(Skipped {
-            path: record.path.clone(),
+            path: record.path.to_string(),
             line: *line,
-            reason: reason.clone(),
+            reason: reason.to_string(),
         }),
         Outcome::Duplicate { reason, .. } => Some(Skipped {
-            path: record.path.clone(),
+            path: record.path.to_string(),
             line: None,
-            reason: reason.clone(),
+            reason: reason.to_string(),
         }),
     });
     scan.skipped.iter().cloned().chain(files).collect()

@@ -10,6 +10,7 @@
 //! the corpus (see [`Manifest::check`]); a build reads the file list to
 //! re-index only what changed.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::io::Write;
@@ -47,7 +48,7 @@ pub struct Manifest {
     /// The corpus folder, absolute.
     pub corpus: PathBuf,
     pub documents: usize,
-    /// How many corpus files `medkb-files.json` lists.
+    /// How many corpus files `medkb-files.tsv` lists.
     pub files: usize,
     pub folders: Vec<FolderStamp>,
     /// Tokens in each text field, summed over the documents' field lengths
@@ -59,29 +60,38 @@ pub struct Manifest {
 }
 
 /// A corpus file as it was when the index was built, and what became of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileRecord {
-    pub path: String,
+/// Its text borrows from the file list it was read from, or from the walk
+/// that found it: a large corpus has hundreds of thousands of records, and
+/// an update copying each one's path and id spent more time allocating than
+/// comparing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRecord<'a> {
+    pub path: Cow<'a, str>,
     pub size: u64,
     pub modified_ns: u64,
-    pub outcome: Outcome,
+    pub outcome: Outcome<'a>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Outcome {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome<'a> {
     /// Indexed as the document with this id.
-    Indexed { id: String },
+    Indexed { id: Cow<'a, str> },
     /// Not indexed, for a reason that a later build would repeat.
-    Skipped { line: Option<usize>, reason: String },
+    Skipped {
+        line: Option<usize>,
+        reason: Cow<'a, str>,
+    },
     /// Not indexed because another file has the same id.
-    Duplicate { id: String, reason: String },
+    Duplicate {
+        id: Cow<'a, str>,
+        reason: Cow<'a, str>,
+    },
 }
 
-impl FileRecord {
-    pub fn new(file: &SourceFile, outcome: Outcome) -> FileRecord {
+impl<'a> FileRecord<'a> {
+    pub fn new(file: &'a SourceFile, outcome: Outcome<'a>) -> FileRecord<'a> {
         FileRecord {
-            path: file.rel.clone(),
+            path: Cow::Borrowed(&file.rel),
             size: file.size,
             modified_ns: file.modified_ns,
             outcome,
@@ -99,7 +109,7 @@ impl FileRecord {
 pub struct Changes<'a> {
     pub added: Vec<&'a SourceFile>,
     pub changed: Vec<&'a SourceFile>,
-    pub removed: Vec<&'a FileRecord>,
+    pub removed: Vec<&'a FileRecord<'a>>,
     /// For each file of the walk, in order, the index of its record (the
     /// file as it was), if it was there before.
     pub before: Vec<Option<usize>>,
@@ -137,7 +147,7 @@ impl Changes<'_> {
 }
 
 /// Compares a walk of the corpus with the files an index was built from.
-pub fn changes<'a>(records: &'a [FileRecord], scan: &'a Scan) -> Changes<'a> {
+pub fn changes<'a>(records: &'a [FileRecord<'a>], scan: &'a Scan) -> Changes<'a> {
     let in_walk_order = |a: &str, b: &str| walk_order(a, b).is_lt();
     let before = if records.is_sorted_by(|a, b| in_walk_order(&a.path, &b.path))
         && scan
@@ -187,7 +197,7 @@ pub fn walk_order(a: &str, b: &str) -> std::cmp::Ordering {
 
 /// Pairs files with records by a merge of two lists in walk order: no
 /// hashing of the hundreds of thousands of paths of a large corpus.
-fn matched_in_order(records: &[FileRecord], files: &[SourceFile]) -> Vec<Option<usize>> {
+fn matched_in_order(records: &[FileRecord<'_>], files: &[SourceFile]) -> Vec<Option<usize>> {
     let mut matched = Vec::with_capacity(files.len());
     let mut next = 0;
     for file in files {
@@ -205,11 +215,11 @@ fn matched_in_order(records: &[FileRecord], files: &[SourceFile]) -> Vec<Option<
 }
 
 /// Pairs files with records by path, whatever their order.
-fn matched_by_path(records: &[FileRecord], files: &[SourceFile]) -> Vec<Option<usize>> {
+fn matched_by_path(records: &[FileRecord<'_>], files: &[SourceFile]) -> Vec<Option<usize>> {
     let by_path: HashMap<&str, usize> = records
         .iter()
         .enumerate()
-        .map(|(index, record)| (record.path.as_str(), index))
+        .map(|(index, record)| (record.path.as_ref(), index))
         .collect();
     files
         .iter()
@@ -258,10 +268,10 @@ impl Manifest {
         }
     }
 
-    /// Reads the list of files the index generation in `dir` was built from.
-    pub fn load_files(dir: &Path) -> Result<Vec<FileRecord>> {
-        let text = Manifest::files_text(dir)?;
-        file_list::from_text(&text).map_err(|reason| Error::IndexDamaged {
+    /// The list of files the index generation in `dir` was built from, read
+    /// from its text (see [`files_text`](Self::files_text)).
+    pub fn parse_files<'a>(dir: &Path, text: &'a str) -> Result<Vec<FileRecord<'a>>> {
+        file_list::from_text(text).map_err(|reason| Error::IndexDamaged {
             path: dir.to_path_buf(),
             reason: format!("{FILES_FILE_NAME} is not valid: {reason}"),
         })
@@ -282,7 +292,7 @@ impl Manifest {
     }
 
     /// Writes the file list into `dir`, flushed to disk.
-    pub fn save_files(dir: &Path, files: &[FileRecord]) -> Result<()> {
+    pub fn save_files(dir: &Path, files: &[FileRecord<'_>]) -> Result<()> {
         write_file(dir, FILES_FILE_NAME, file_list::to_text(files).as_bytes())
     }
 
@@ -354,13 +364,15 @@ mod tests {
         }
     }
 
-    fn record(path: &str, size: u64) -> FileRecord {
-        FileRecord::new(
-            &file(path, size),
-            Outcome::Indexed {
-                id: path.replace('/', "-"),
+    fn record(path: &str, size: u64) -> FileRecord<'static> {
+        FileRecord {
+            path: path.to_string().into(),
+            size,
+            modified_ns: 1,
+            outcome: Outcome::Indexed {
+                id: path.replace('/', "-").into(),
             },
-        )
+        }
     }
 
     fn scan(files: Vec<SourceFile>) -> Scan {
@@ -400,7 +412,7 @@ mod tests {
                 |files: &[&SourceFile]| files.iter().map(|f| f.rel.clone()).collect::<Vec<_>>();
             assert_eq!(rels(&found.added), ["c/a/new.md"]);
             assert_eq!(rels(&found.changed), ["c/a/b.md"]);
-            let removed: Vec<&str> = found.removed.iter().map(|r| r.path.as_str()).collect();
+            let removed: Vec<&str> = found.removed.iter().map(|r| r.path.as_ref()).collect();
             assert_eq!(removed, ["c/gone.md"]);
         }
         assert_eq!(merged.before, [Some(0), None, Some(1), Some(3)]);
