@@ -149,11 +149,12 @@ impl Changes<'_> {
 /// Compares a walk of the corpus with the files an index was built from.
 pub fn changes<'a>(records: &'a [FileRecord<'a>], scan: &'a Scan) -> Changes<'a> {
     let in_walk_order = |a: &str, b: &str| walk_order(a, b).is_lt();
-    let before = if records.is_sorted_by(|a, b| in_walk_order(&a.path, &b.path))
-        && scan
-            .files
-            .is_sorted_by(|a, b| in_walk_order(&a.rel, &b.rel))
-    {
+    // A walk lists files in walk order by construction; a file list, as
+    // whichever medkb wrote it.
+    debug_assert!(scan
+        .files
+        .is_sorted_by(|a, b| in_walk_order(&a.rel, &b.rel)));
+    let before = if records.is_sorted_by(|a, b| in_walk_order(&a.path, &b.path)) {
         matched_in_order(records, &scan.files)
     } else {
         matched_by_path(records, &scan.files)
@@ -201,7 +202,12 @@ fn matched_in_order(records: &[FileRecord<'_>], files: &[SourceFile]) -> Vec<Opt
     let mut matched = Vec::with_capacity(files.len());
     let mut next = 0;
     for file in files {
-        while next < records.len() && walk_order(&records[next].path, &file.rel).is_lt() {
+        // Most files are where the list had them: equal paths compare
+        // fastest, so they are tried first.
+        while next < records.len()
+            && records[next].path != file.rel
+            && walk_order(&records[next].path, &file.rel).is_lt()
+        {
             next += 1;
         }
         if next < records.len() && records[next].path == file.rel {
