@@ -313,18 +313,15 @@ fn build_locked(
         previous.manifest.schema_version == SCHEMA_VERSION
             && previous.manifest.corpus == corpus.dir()
     });
-    let listed = updatable.and_then(|previous| {
-        let text = Manifest::files_text(&previous.dir).ok()?;
-        Some((previous, text))
-    });
-    let updated = match &listed {
+    let listed = updatable.and_then(|previous| Manifest::files_text(&previous.dir).ok());
+    let updated = match updatable.zip(listed.as_deref()) {
         Some((previous, text)) => match Manifest::parse_files(&previous.dir, text) {
             Ok(records) => update(lock, corpus, &scan, previous, &records, started, progress),
             Err(_) => Ok(None),
         },
         None => Ok(None),
     };
-    drop_in_background(listed.map(|(_, text)| text));
+    drop_in_background(listed);
     let report = updated.and_then(|updated| match updated {
         Some(report) => Ok(report),
         None => full_build(lock, corpus, &scan, started, progress),
