@@ -126,6 +126,7 @@ enum Command {
     ///
     /// Re-reads only the files added, changed or removed since the last
     /// build; --full reads every file and writes a new index.
+    #[command(after_help = INDEX_EXAMPLES)]
     Index(Deferred<IndexArgs>),
     /// Print one document in full.
     Show(Deferred<ShowArgs>),
@@ -172,8 +173,14 @@ enum Command {
 #[derive(Debug, Args)]
 struct IndexArgs {
     /// Rebuild from every file instead of updating.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "paths")]
     full: bool,
+    /// Look only at these files or folders, added, changed or removed since
+    /// the last build (a folder: everything in it), and take the rest of the
+    /// corpus to be as the last build left it. Quicker than looking at every
+    /// file of a large corpus.
+    #[arg(value_name = "PATH")]
+    paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -401,6 +408,18 @@ struct SearchArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = FormatArg::Human)]
     format: FormatArg,
 }
+
+const INDEX_EXAMPLES: &str = "\
+Examples:
+  medkb index                                 update: only what changed is read
+  medkb index --full                          read every file into a new index
+  medkb index corpus/notes/clonazepam.md      look at this file alone (quick on a
+                                              large corpus); the rest is taken as
+                                              the last build left it
+  medkb index corpus/articles/gone.md corpus/articles/new/
+                                              a file removed and a folder added
+
+Exit code 5 if another process is building the index.";
 
 const INIT_EXAMPLES: &str = "\
 Examples:
@@ -654,16 +673,23 @@ fn init_command(dir: &Path, out: &mut dyn Write) -> anyhow::Result<()> {
 
 /// Brings the index up to date, with a bar counting the files read on a
 /// terminal (shown only when there are enough to wait for).
-fn build(context: &Context, full: bool) -> crate::Result<BuildReport> {
+/// Builds the index: in full, as an update, or (given `paths`) as an update
+/// looking at those paths alone.
+fn build(context: &Context, full: bool, paths: &[PathBuf]) -> crate::Result<BuildReport> {
     let bar: std::cell::RefCell<Option<crate::progress::Shown>> = Default::default();
-    let report = context.kb.build_with_progress(full, &|read, to_read| {
+    let progress = |read, to_read| {
         if to_read < PROGRESS_MIN_FILES {
             return;
         }
         let mut bar = bar.borrow_mut();
         bar.get_or_insert_with(|| context.progress.bar(to_read as u64, "reading the corpus"))
             .set(read as u64);
-    });
+    };
+    let report = if paths.is_empty() {
+        context.kb.build_with_progress(full, &progress)
+    } else {
+        context.kb.build_paths(paths, &progress)
+    };
     drop(bar);
     if let Ok(report) = &report {
         context.messages.detail(&format!(
@@ -681,8 +707,8 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
     let (corpus, kb, human) = (&context.corpus, &context.kb, context.human);
     match command {
         Command::Search(Deferred(args)) => search_command(args, context, out),
-        Command::Index(Deferred(IndexArgs { full })) => {
-            let report = build(context, *full)?;
+        Command::Index(Deferred(IndexArgs { full, paths })) => {
+            let report = build(context, *full, paths)?;
             warn_skipped(context, &report);
             writeln!(out, "{}", build_summary(&report, kb))?;
             Ok(())
@@ -805,7 +831,7 @@ fn dispatch(command: &Command, context: &Context, out: &mut dyn Write) -> anyhow
                     context.messages.notice(&line);
                 }
             }
-            match build(context, false) {
+            match build(context, false, &[]) {
                 Ok(report) => {
                     warn_skipped(context, &report);
                     writeln!(out, "{}", build_summary(&report, kb))?;

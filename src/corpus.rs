@@ -140,6 +140,89 @@ impl Corpus {
         &self.dir
     }
 
+    /// The file or folder at `rel`, a path as the index names it
+    /// (`corpus/notes/x.md`).
+    pub fn path_of(&self, rel: &str) -> PathBuf {
+        match rel.split_once('/') {
+            Some((_, below)) => self.dir.join(below),
+            None => self.dir.clone(),
+        }
+    }
+
+    /// `path` (absolute, or relative to the working folder) as the index
+    /// names it, `corpus/notes/x.md`. It need not exist: a file removed is
+    /// named to take it out of the index. Its folder is resolved, links and
+    /// all; its own name is kept, so a link in the corpus stays itself.
+    pub fn relative(&self, path: &Path) -> Result<String> {
+        let not_in_corpus = || Error::NotInCorpus {
+            path: path.to_path_buf(),
+            corpus: self.dir.clone(),
+        };
+        let absolute = std::path::absolute(path).map_err(|err| Error::read(path, err))?;
+        // The longest part of it that exists is resolved; the rest, named
+        // but gone, is kept as written.
+        let mut rest = Vec::new();
+        let mut existing = absolute.as_path();
+        let resolved = loop {
+            let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+                return Err(not_in_corpus());
+            };
+            rest.push(name);
+            existing = parent;
+            if let Ok(resolved) = fs::canonicalize(existing) {
+                break resolved;
+            }
+        };
+        let resolved = rest
+            .iter()
+            .rev()
+            .fold(resolved, |path, name| path.join(name));
+        let below = resolved
+            .strip_prefix(&self.dir)
+            .map_err(|_| not_in_corpus())?;
+        let mut rel = self.name.clone();
+        for part in below.components() {
+            let std::path::Component::Normal(part) = part else {
+                return Err(not_in_corpus());
+            };
+            let part = part.to_str().ok_or_else(not_in_corpus)?;
+            rel.push('/');
+            rel.push_str(part);
+        }
+        Ok(rel)
+    }
+
+    /// What a walk of the corpus would find at each of `rels` (paths as the
+    /// index names them): the file, or the folder and everything below it;
+    /// nothing for a path that is gone or that a walk leaves out.
+    pub fn scan_paths(&self, rels: &[String]) -> Scan {
+        let mut scan = Scan::default();
+        for rel in rels {
+            let below: Vec<&str> = rel.split('/').skip(1).collect();
+            let Some((name, folders)) = below.split_last() else {
+                self.walk(&self.dir, &self.name, 0, &mut scan);
+                continue;
+            };
+            let left_out = below.iter().any(|part| part.starts_with('.'))
+                || (folders.is_empty() && *name == SYNONYMS_FILE);
+            // A walk never reaches below a folder nested too deep.
+            if left_out || folders.len() >= MAX_DEPTH {
+                continue;
+            }
+            let parent_rel = &rel[..rel.len() - name.len() - 1];
+            let dir = self.path_of(parent_rel);
+            let path = dir.join(name);
+            let depth = folders.len();
+            let meta = fs::symlink_metadata(&path);
+            if let Some((path, rel_path)) =
+                self.visit(&dir, OsStr::new(name), meta, parent_rel, depth, &mut scan)
+            {
+                self.walk(&path, &rel_path, depth + 1, &mut scan);
+            }
+        }
+        scan
+    }
+
     /// Walks the corpus in a stable order, without reading any file.
     pub fn scan(&self) -> Result<Scan> {
         self.scan_on(1)
@@ -168,9 +251,14 @@ impl Corpus {
         let mut folders = Vec::new();
         for (file_name, entry) in sorted(entries) {
             let mut part = Scan::default();
-            if let Some(folder) =
-                self.visit(&self.dir, &file_name, &entry, &self.name, 0, &mut part)
-            {
+            if let Some(folder) = self.visit(
+                &self.dir,
+                &file_name,
+                entry.metadata(),
+                &self.name,
+                0,
+                &mut part,
+            ) {
                 folders.push((parts.len(), folder));
             }
             parts.push(part);
@@ -239,19 +327,22 @@ impl Corpus {
         scan: &mut Scan,
     ) {
         for (file_name, entry) in sorted(entries) {
-            if let Some((path, rel_path)) = self.visit(dir, &file_name, &entry, rel, depth, scan) {
+            if let Some((path, rel_path)) =
+                self.visit(dir, &file_name, entry.metadata(), rel, depth, scan)
+            {
                 self.walk(&path, &rel_path, depth + 1, scan);
             }
         }
     }
 
-    /// Records one entry of the folder `dir` at `rel` in `scan`; a folder to
-    /// walk comes back as its path and relative path.
+    /// Records one entry of the folder `dir` at `rel` in `scan`, given its
+    /// own metadata (a link's, not its target's); a folder to walk comes back
+    /// as its path and relative path.
     fn visit(
         &self,
         dir: &Path,
         file_name: &OsStr,
-        entry: &fs::DirEntry,
+        link_meta: std::io::Result<fs::Metadata>,
         rel: &str,
         depth: usize,
         scan: &mut Scan,
@@ -277,7 +368,7 @@ impl Corpus {
         path.push(dir);
         path.push(file_name);
         // An entry removed while we walked is no longer part of the corpus.
-        let link_meta = entry.metadata().ok()?;
+        let link_meta = link_meta.ok()?;
         let meta = if link_meta.file_type().is_symlink() {
             match fs::metadata(&path) {
                 Ok(meta) if meta.is_dir() => {

@@ -20,6 +20,9 @@ pub enum Error {
     #[error("{} is not a folder (point --corpus at the folder that holds the articles and notes)", .path.display())]
     CorpusNotAFolder { path: PathBuf },
 
+    #[error("{} is not in the corpus {} (name files or folders inside it, or point --corpus at the corpus that holds it)", .path.display(), .corpus.display())]
+    NotInCorpus { path: PathBuf, corpus: PathBuf },
+
     #[error("cannot read {}: {source}", .path.display())]
     Read { path: PathBuf, source: io::Error },
 
@@ -95,7 +98,10 @@ impl Error {
     /// The process exit code for this error, as documented in the README.
     pub fn exit_code(&self) -> i32 {
         match self {
-            Error::EmptyQuery | Error::Usage { .. } | Error::Config { .. } => 2,
+            Error::EmptyQuery
+            | Error::Usage { .. }
+            | Error::Config { .. }
+            | Error::NotInCorpus { .. } => 2,
             Error::CorpusMissing { .. } | Error::CorpusNotAFolder { .. } => 3,
             Error::NotAnIndex { .. }
             | Error::NoIndex { .. }

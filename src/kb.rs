@@ -18,7 +18,8 @@ use crate::error::{Error, Result};
 use crate::file_list;
 use crate::index::{Opened, Writer};
 use crate::lexicon::Lexicon;
-use crate::manifest::{self, FileRecord, Manifest, Outcome, SCHEMA_VERSION};
+use crate::manifest::{self, Changes, FileRecord, Listed, Manifest, Outcome, SCHEMA_VERSION};
+use crate::rescan;
 use crate::store::{BuildLock, IndexDir};
 use crate::synonyms::{self, Synonyms};
 
@@ -126,6 +127,34 @@ impl KnowledgeBase {
         } else {
             self.open_current().ok().flatten()
         };
+        build_locked(&lock, &corpus, scan, previous.as_ref(), started, progress)
+    }
+
+    /// [`build`](Self::build) looking only at `paths`, files or folders of
+    /// the corpus (absolute, or relative to the working folder) said to be
+    /// added, changed or removed since the last build: the rest of the corpus
+    /// is taken to be as the last build listed it. Without an index to update,
+    /// or when an update cannot carry it, every file is looked at.
+    pub fn build_paths(&self, paths: &[PathBuf], progress: Progress<'_>) -> Result<BuildReport> {
+        let corpus = Corpus::open(&self.corpus)?;
+        let targets = paths
+            .iter()
+            .map(|path| corpus.relative(path))
+            .collect::<Result<Vec<_>>>()?;
+        self.index.current()?;
+        let lock = self.index.try_lock()?.ok_or_else(|| Error::IndexBusy {
+            path: self.index.path().to_path_buf(),
+        })?;
+        let started = Instant::now();
+        let previous = self.open_current().ok().flatten();
+        if let Some(previous) = previous.as_ref().filter(|p| is_updatable(p, &corpus)) {
+            if let Some(report) =
+                update_paths(&lock, &corpus, &targets, previous, started, progress)?
+            {
+                return Ok(report);
+            }
+        }
+        let scan = corpus.scan_parallel()?;
         build_locked(&lock, &corpus, scan, previous.as_ref(), started, progress)
     }
 
@@ -309,14 +338,16 @@ fn build_locked(
     started: Instant,
     progress: Progress<'_>,
 ) -> Result<BuildReport> {
-    let updatable = previous.filter(|previous| {
-        previous.manifest.schema_version == SCHEMA_VERSION
-            && previous.manifest.corpus == corpus.dir()
-    });
+    let updatable = previous.filter(|previous| is_updatable(previous, corpus));
     let listed = updatable.and_then(|previous| Manifest::files_text(&previous.dir).ok());
     let updated = match updatable.zip(listed.as_deref()) {
         Some((previous, text)) => match Manifest::parse_files(&previous.dir, text) {
-            Ok(records) => update(lock, corpus, &scan, previous, &records, started, progress),
+            Ok(records) => {
+                let changes = manifest::changes(&records, &scan);
+                update(
+                    lock, corpus, &scan, &changes, previous, &records, started, progress,
+                )
+            }
             Err(_) => Ok(None),
         },
         None => Ok(None),
@@ -328,6 +359,41 @@ fn build_locked(
     });
     drop_in_background(scan);
     report
+}
+
+/// Whether `previous` can be updated into the next generation: built from
+/// this corpus, in this format.
+fn is_updatable(previous: &Opened, corpus: &Corpus) -> bool {
+    previous.manifest.schema_version == SCHEMA_VERSION && previous.manifest.corpus == corpus.dir()
+}
+
+/// Updates `previous` looking at `targets` alone (see
+/// [`KnowledgeBase::build_paths`]); `None` when every file must be looked at.
+fn update_paths(
+    lock: &BuildLock,
+    corpus: &Corpus,
+    targets: &[String],
+    previous: &Opened,
+    started: Instant,
+    progress: Progress<'_>,
+) -> Result<Option<BuildReport>> {
+    let Ok(text) = Manifest::files_text(&previous.dir) else {
+        return Ok(None);
+    };
+    let Ok(records) = Manifest::parse_files(&previous.dir, &text) else {
+        return Ok(None);
+    };
+    let scan = rescan::look_again(corpus, &previous.manifest.folders, targets);
+    let Some(changes) = rescan::changes(&records, targets, &scan) else {
+        return Ok(None);
+    };
+    let updated = update(
+        lock, corpus, &scan, &changes, previous, &records, started, progress,
+    );
+    drop(changes);
+    drop(records);
+    drop_in_background(text);
+    updated
 }
 
 /// Frees `value` on a thread of its own. A large corpus's file lists are
@@ -417,12 +483,15 @@ fn full_build(
 }
 
 /// Carries `previous` over into a new generation, re-reading only the files
-/// that changed. `None` when a full build must decide instead: when ids
-/// collide, which file keeps an id depends on every file's path.
+/// that changed: `changes` from its `records`, with the folders and files
+/// left out in `scan`. `None` when a full build must decide instead: when
+/// ids collide, which file keeps an id depends on every file's path.
+#[allow(clippy::too_many_arguments)]
 fn update(
     lock: &BuildLock,
     corpus: &Corpus,
     scan: &Scan,
+    changes: &Changes<'_>,
     previous: &Opened,
     records: &[FileRecord<'_>],
     started: Instant,
@@ -432,7 +501,6 @@ fn update(
     let Ok(lexicon) = Lexicon::read(&previous.dir) else {
         return Ok(None);
     };
-    let changes = manifest::changes(records, scan);
     // A new synonyms file is compiled into a new generation too.
     let synonyms_changed =
         compiled_synonyms(&previous.dir, synonyms_file(corpus).as_deref()).is_none();
@@ -517,26 +585,27 @@ fn update(
             documents -= 1;
         }
     }
-    let mut new_records = Vec::with_capacity(scan.files.len());
-    for (file, before) in scan.files.iter().zip(&changes.before) {
-        let unchanged = before
-            .map(|index| &records[index])
-            .filter(|r| r.matches(file));
-        let outcome = match unchanged {
-            Some(record) => record.outcome.clone(),
-            None => match loaded.remove(file.rel.as_str()) {
-                Some(Ok(doc)) => {
-                    writer.add(&doc)?;
-                    documents += 1;
-                    record_drug_names(&mut drug_names, &doc);
-                    Outcome::Indexed { id: doc.id.into() }
-                }
-                Some(Err(skip)) => Outcome::Skipped {
-                    line: skip.line,
-                    reason: skip.reason.into(),
-                },
-                None => continue, // unreachable: every new file was read
+    let mut new_records = Vec::with_capacity(changes.listing.len());
+    for listed in &changes.listing {
+        let file = match *listed {
+            Listed::Kept(index) => {
+                new_records.push(records[index].clone());
+                continue;
+            }
+            Listed::Read(file) => file,
+        };
+        let outcome = match loaded.remove(file.rel.as_str()) {
+            Some(Ok(doc)) => {
+                writer.add(&doc)?;
+                documents += 1;
+                record_drug_names(&mut drug_names, &doc);
+                Outcome::Indexed { id: doc.id.into() }
+            }
+            Some(Err(skip)) => Outcome::Skipped {
+                line: skip.line,
+                reason: skip.reason.into(),
             },
+            None => continue, // unreachable: every new file was read
         };
         new_records.push(FileRecord::new(file, outcome));
     }
@@ -545,6 +614,7 @@ fn update(
     let manifest = Manifest {
         token_totals,
         drug_names,
+        files: new_records.len(),
         ..Manifest::new(corpus.dir(), scan, documents)
     };
     save_synonyms(corpus, &manifest, &staging.path)?;

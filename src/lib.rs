@@ -44,6 +44,7 @@ pub mod published;
 pub mod query;
 pub mod related;
 pub mod render;
+pub mod rescan;
 pub mod search;
 pub mod serve;
 pub mod snippet;

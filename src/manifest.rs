@@ -110,11 +110,19 @@ pub struct Changes<'a> {
     pub added: Vec<&'a SourceFile>,
     pub changed: Vec<&'a SourceFile>,
     pub removed: Vec<&'a FileRecord<'a>>,
-    /// For each file of the walk, in order, the index of its record (the
-    /// file as it was), if it was there before.
-    pub before: Vec<Option<usize>>,
+    /// Every file of the corpus now, in walk order.
+    pub listing: Vec<Listed<'a>>,
     /// For each record, whether its file changed or went.
     pub touched: Vec<bool>,
+}
+
+/// A file of the corpus as the next build lists it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Listed<'a> {
+    /// Unchanged since the last build: its record, by index.
+    Kept(usize),
+    /// Added or changed since: to be read.
+    Read(&'a SourceFile),
 }
 
 impl Changes<'_> {
@@ -163,12 +171,22 @@ pub fn changes<'a>(records: &'a [FileRecord<'a>], scan: &'a Scan) -> Changes<'a>
         touched: vec![true; records.len()],
         ..Changes::default()
     };
+    changes.listing.reserve_exact(scan.files.len());
     for (file, record) in scan.files.iter().zip(&before) {
-        match *record {
-            None => changes.added.push(file),
-            Some(index) if !records[index].matches(file) => changes.changed.push(file),
-            Some(index) => changes.touched[index] = false,
-        }
+        changes.listing.push(match *record {
+            None => {
+                changes.added.push(file);
+                Listed::Read(file)
+            }
+            Some(index) if !records[index].matches(file) => {
+                changes.changed.push(file);
+                Listed::Read(file)
+            }
+            Some(index) => {
+                changes.touched[index] = false;
+                Listed::Kept(index)
+            }
+        });
     }
     let mut present = vec![false; records.len()];
     for index in before.iter().flatten() {
@@ -180,7 +198,6 @@ pub fn changes<'a>(records: &'a [FileRecord<'a>], scan: &'a Scan) -> Changes<'a>
         .filter(|(_, &present)| !present)
         .map(|(record, _)| record)
         .collect();
-    changes.before = before;
     changes
 }
 
@@ -421,9 +438,16 @@ mod tests {
             let removed: Vec<&str> = found.removed.iter().map(|r| r.path.as_ref()).collect();
             assert_eq!(removed, ["c/gone.md"]);
         }
-        assert_eq!(merged.before, [Some(0), None, Some(1), Some(3)]);
+        let read = |at: usize| Listed::Read(&now.files[at]);
+        assert_eq!(
+            merged.listing,
+            [read(0), read(1), Listed::Kept(1), Listed::Kept(3)]
+        );
         assert_eq!(merged.touched, [true, false, true, false]);
-        assert_eq!(hashed.before, [Some(3), None, Some(2), Some(0)]);
+        assert_eq!(
+            hashed.listing,
+            [read(0), read(1), Listed::Kept(2), Listed::Kept(0)]
+        );
         assert_eq!(hashed.touched, [false, true, false, true]);
     }
 }

@@ -656,3 +656,135 @@ fn updates_of_a_large_index_leave_one_small_segment_however_many_they_are() {
     }
     assert_eq!(kb.ids("quokkas").len(), 4);
 }
+
+#[test]
+fn index_with_paths_looks_at_those_alone_and_lists_as_a_walk_would() {
+    let kb = TestKb::new();
+    kb.note("stays", "Stays", &[], "About zebrafish.");
+    let changing = kb.note("changes", "Changes", &[], "About herons.");
+    let removed = kb.note("goes", "Goes", &[], "About wombats.");
+    assert_success(&kb.run(&["index"]));
+
+    let added = kb.note("new", "New", &[], "About capybaras.");
+    fs::write(
+        &changing,
+        "---\nid: changes\ntitle: Changes\n---\nNow about ibises.\n",
+    )
+    .unwrap();
+    fs::remove_file(&removed).unwrap();
+    // Named as given on a command line: relative to the working folder,
+    // absolute, and one (removed) file that no longer exists.
+    let update = kb.run(&[
+        "index",
+        "corpus/notes/new.md",
+        changing.to_str().unwrap(),
+        removed.to_str().unwrap(),
+    ]);
+    assert_success(&update);
+    let summary = stdout(&update);
+    assert!(
+        summary.contains("1 added, 1 changed, 1 removed; 3 documents"),
+        "{summary}"
+    );
+    assert_eq!(kb.ids("capybaras"), vec!["new"]);
+    assert_eq!(kb.ids("ibises"), vec!["changes"]);
+    assert!(kb.ids("herons").is_empty(), "{summary}");
+    assert!(
+        kb.ids("wombats").is_empty(),
+        "a removed file leaves no ghost"
+    );
+    // What the named update listed is what a walk finds.
+    let walk = kb.run(&["index"]);
+    assert!(
+        stdout(&walk).contains("is up to date: 3 documents"),
+        "{}",
+        stdout(&walk)
+    );
+
+    // A file left unnamed is taken to be as it was, until a walk.
+    kb.note("stays", "Stays", &[], "About zebrafish and otters.");
+    fs::write(&added, "---\nid: new\ntitle: New\n---\nAbout tapirs now.\n").unwrap();
+    let named = kb.run(&["index", "corpus/notes/new.md"]);
+    assert!(
+        stdout(&named).contains("0 added, 1 changed, 0 removed"),
+        "{}",
+        stdout(&named)
+    );
+    let walk = kb.run(&["index"]);
+    assert!(
+        stdout(&walk).contains("0 added, 1 changed, 0 removed"),
+        "{}",
+        stdout(&walk)
+    );
+    assert_eq!(kb.ids("otters"), vec!["stays"]);
+}
+
+#[test]
+fn index_with_a_folder_named_walks_everything_in_it() {
+    let kb = TestKb::new();
+    kb.note("stays", "Stays", &[], "About zebrafish.");
+    assert_success(&kb.run(&["index"]));
+
+    kb.write("articles/new/deep/a.md", "# Okapi\n\nA forest giraffe.\n");
+    kb.write("articles/new/b.txt", "Tapir\nA hoofed browser.\n");
+    kb.write("articles/new/.hidden.md", "# Hidden\n\nNot a document.\n");
+    let added = kb.run(&["index", "corpus/articles"]);
+    assert!(
+        stdout(&added).contains("2 added, 0 changed, 0 removed; 3 documents"),
+        "{}",
+        stdout(&added)
+    );
+    assert_eq!(kb.ids("okapi"), vec!["a"]);
+    let walk = kb.run(&["index"]);
+    assert!(
+        stdout(&walk).contains("is up to date: 3 documents"),
+        "{}",
+        stdout(&walk)
+    );
+
+    fs::remove_dir_all(kb.corpus.join("articles/new")).unwrap();
+    let gone = kb.run(&["index", "corpus/articles/new"]);
+    assert!(
+        stdout(&gone).contains("0 added, 0 changed, 2 removed; 1 documents"),
+        "{}",
+        stdout(&gone)
+    );
+    assert!(
+        kb.ids("okapi").is_empty(),
+        "a removed folder leaves no ghost"
+    );
+    let walk = kb.run(&["index"]);
+    assert!(
+        stdout(&walk).contains("is up to date: 1 documents"),
+        "{}",
+        stdout(&walk)
+    );
+}
+
+#[test]
+fn index_with_paths_builds_in_full_when_there_is_no_index_yet() {
+    let kb = TestKb::new();
+    kb.note("first", "First", &[], "About zebrafish.");
+    kb.note("second", "Second", &[], "About herons.");
+    let output = kb.run(&["index", "corpus/notes/first.md"]);
+    assert_success(&output);
+    assert!(
+        stdout(&output).starts_with("indexed 2 documents"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn index_refuses_paths_outside_the_corpus_and_paths_with_full() {
+    let kb = TestKb::new();
+    kb.note("first", "First", &[], "About zebrafish.");
+    assert_success(&kb.run(&["index"]));
+    let outside = kb.root.path().join("elsewhere.md");
+    fs::write(&outside, "# Elsewhere\n").unwrap();
+    let output = kb.run(&["index", outside.to_str().unwrap()]);
+    assert_failure(&output, 2, "is not in the corpus");
+    let output = kb.run(&["index", "--full", "corpus/notes/first.md"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--full"), "{}", stderr(&output));
+}
