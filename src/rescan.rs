@@ -95,7 +95,8 @@ fn restamped(
 ) -> Vec<FolderStamp> {
     let mut replaced: Vec<&str> = targets.iter().map(|target| below_root(target)).collect();
     let mut fresh = walked;
-    for target in &replaced.clone() {
+    for target in targets {
+        let target = below_root(target);
         let ends = target.match_indices('/').map(|(at, _)| at);
         for folder in std::iter::once("").chain(ends.map(|at| &target[..at])) {
             match corpus::modified_ns(&corpus.dir().join(folder)) {
